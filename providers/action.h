@@ -1,0 +1,41 @@
+#pragma once
+// The action vocabulary of plans (DESIGN.md section 3).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace keyform {
+
+enum class ActionType {
+  kNoOp,
+  kCreate,
+  kUpdate,   // recorded in place; outputs unchanged
+  kReplace,  // new key material / new identity; outputs change
+  kRenew,    // re-issued because of time; outputs change
+  kRotate,
+  kShare,
+  kDeploy,
+  kRevoke,
+  kDelete,
+  kRepair,
+};
+
+std::string_view action_name(ActionType t);  // "create", "no-op", ...
+std::optional<ActionType> action_from_name(std::string_view name);
+
+// Whether dependents may have to follow: the resource's outputs (key,
+// certificate, value, deployed files) change.
+bool changes_outputs(ActionType t);
+
+struct Action {
+  std::string id;       // stable for a given state serial and plan
+  std::string address;  // "Certificate/web"
+  ActionType type = ActionType::kNoOp;
+  std::vector<std::string> reasons;
+  // Addresses whose actions must finish before this one starts (its planned
+  // dependencies; for deletes, its recorded dependents).
+  std::vector<std::string> after;
+};
+
+}  // namespace keyform

@@ -1,0 +1,14 @@
+#pragma once
+// Factories of the built-in providers, one per kind.
+#include <memory>
+
+#include "providers/provider.h"
+
+namespace keyform {
+
+std::unique_ptr<Provider> make_kms_key_provider();
+std::unique_ptr<Provider> make_certificate_authority_provider();
+std::unique_ptr<Provider> make_certificate_provider();
+std::unique_ptr<Provider> make_deployment_target_provider();
+
+}  // namespace keyform

@@ -1,0 +1,210 @@
+#include "providers/pki/certificate.h"
+
+#include "providers/pki/pki_spec.h"
+#include "providers/pki/san_syntax.h"
+#include "providers/pki/x509.h"
+#include "util/error.h"
+
+namespace keyform {
+
+namespace {
+
+constexpr Seconds kDefaultValidity = 90 * 86400;
+
+std::string issuer_address(const Resource& r) {
+  return "CertificateAuthority/" + r.spec.value("issuer", std::string());
+}
+
+std::vector<std::string> string_list(const nlohmann::json& spec, const char* key) {
+  return spec.value(key, std::vector<std::string>{});
+}
+
+// renewBefore and renewBeforePercentage only move the renewal date: a change
+// to them is recorded in place, not a new certificate.
+bool is_timing_field(const std::string& field) {
+  return field == "spec.renewBefore" || field == "spec.renewBeforePercentage";
+}
+
+void validate_names(const nlohmann::json& spec, const char* key, bool (*valid)(std::string_view),
+                    const char* what, const DiagnosticSink& error) {
+  std::vector<std::string> names = string_list(spec, key);
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!valid(names[i]))
+      error("/spec/" + std::string(key) + "/" + std::to_string(i),
+            "\"" + names[i] + "\" is not " + what);
+}
+
+class CertificateProvider : public Provider {
+ public:
+  std::string_view kind() const override { return "Certificate"; }
+
+  std::vector<Reference> references(const Resource& r, const Project& p) const override {
+    std::vector<Reference> refs = {{"/spec/issuer", issuer_address(r)}};
+    std::string kms = kms_key_address(r, p);
+    if (!kms.empty()) refs.push_back({"/spec/kmsKey", kms});
+    return refs;
+  }
+
+  void validate(const Resource& r, const Config& c, const DiagnosticSink& error) const override {
+    const nlohmann::json& spec = r.spec;
+    bool has_identity = !pki::string_field(spec, "commonName", "").empty();
+    for (const char* key : {"dnsNames", "ipAddresses", "uris", "emails"})
+      has_identity |= !string_list(spec, key).empty();
+    if (!has_identity)
+      error("/spec",
+            "at least one of commonName, dnsNames, ipAddresses, uris or emails is required");
+
+    validate_names(
+        spec, "dnsNames", [](std::string_view n) { return pki::valid_dns_name(n); },
+        "a valid DNS name (RFC 1123 labels; a wildcard only as the whole left-most "
+        "label, as in \"*.example.com\")",
+        error);
+    validate_names(spec, "ipAddresses", pki::valid_ip_address, "an IPv4 or IPv6 address", error);
+    validate_names(spec, "emails", pki::valid_email, "an email address (local@domain)", error);
+    validate_names(spec, "uris", pki::valid_uri, "a URI (scheme:...)", error);
+
+    if (spec.contains("renewBefore")) {
+      const std::string validity = pki::string_field(spec, "validity", "90d");
+      const std::string renew_before = spec["renewBefore"].get<std::string>();
+      auto v = parse_duration(validity), rb = parse_duration(renew_before);
+      if (v && rb && *rb >= *v)
+        error("/spec/renewBefore",
+              "renewBefore " + renew_before + " must be shorter than validity " + validity);
+    }
+    if (spec.contains("renewBefore") && spec.contains("renewBeforePercentage"))
+      error("/spec/renewBeforePercentage", "set renewBefore or renewBeforePercentage, not both");
+
+    auto key =
+        x509::key_algorithm_from_name(pki::string_field(spec, "keyAlgorithm", "EC_prime256v1"));
+    const nlohmann::json private_key = spec.value("privateKey", nlohmann::json::object());
+    if (key == x509::KeyAlgorithm::kEd25519 &&
+        pki::string_field(private_key, "encoding", "PKCS8") == "PKCS1")
+      error("/spec/privateKey/encoding", "an ED25519 key has no PKCS1 encoding: use PKCS8");
+
+    const Resource* issuer = c.find(issuer_address(r));
+    if (issuer && spec.contains("signingHash") &&
+        x509::key_algorithm_from_name(pki::string_field(issuer->spec, "keyAlgorithm", "")) ==
+            x509::KeyAlgorithm::kEd25519)
+      error("/spec/signingHash", "signingHash does not apply: the issuer " + issuer->address() +
+                                     " signs with ED25519, which has no separate hash; remove it");
+  }
+
+  Change diff(const DiffInput& in) const override {
+    if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
+    if (in.replace_requested) return {ActionType::kReplace, {"replacement requested"}};
+    Change c;
+    bool replace = false;
+    const std::string issuer = issuer_address(in.desired);
+    const Action* planned = in.planned ? in.planned(issuer) : nullptr;
+    if (planned &&
+        (planned->type == ActionType::kReplace || planned->type == ActionType::kCreate)) {
+      c.reasons.push_back("issuer " + issuer + " is replaced");
+      replace = true;
+    }
+    for (const auto& f : in.changed_fields) {
+      c.reasons.push_back(f + " changed");
+      replace |= f.starts_with("spec.") && !is_timing_field(f);
+    }
+    if (replace) {
+      c.type = ActionType::kReplace;
+      return c;
+    }
+    auto due = pki::recorded_renewal_reason(in.recorded->attributes,
+                                            pki::renewal_policy_field(in.desired.spec), in.now);
+    if (due) {
+      c.reasons.push_back(*due);
+      c.type = ActionType::kRenew;
+    } else if (!c.reasons.empty()) {
+      c.type = ActionType::kUpdate;
+    }
+    return c;
+  }
+
+  RecordedResource apply(ApplyContext& ctx) const override {
+    const ActionType type = ctx.action.type;
+    if (type == ActionType::kDelete) return {};  // the executor removes the objects
+    const Resource& r = *ctx.desired;
+    const nlohmann::json& spec = r.spec;
+    const std::string address = r.address();
+    const std::string issuer_addr = issuer_address(r);
+    const std::string kms = kms_key_address(r, ctx.config.project);
+    std::vector<std::string> deps = {issuer_addr};
+    if (!kms.empty()) deps.push_back(kms);
+    RecordedResource rec = record_from(r, deps);
+    if (type != ActionType::kCreate && type != ActionType::kReplace && !ctx.recorded)
+      throw Error(address + " is not in the state: cannot " + std::string(action_name(type)) +
+                  " it");
+
+    if (type == ActionType::kUpdate) {
+      rec.attributes = ctx.recorded->attributes;
+      rec.objects = ctx.recorded->objects;
+      return rec;
+    }
+    if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
+      throw Error(address + ": a Certificate cannot " + std::string(action_name(type)));
+
+    auto it = ctx.deps.find(issuer_addr);
+    if (it == ctx.deps.end() || !it->second)
+      throw Error(issuer_addr + " is not in the state yet; apply it first");
+    const RecordedResource& issuer = *it->second;
+    if (!issuer.attributes.value("enabled", true))
+      throw Error(issuer_addr + " is disabled: it cannot issue");
+
+    const nlohmann::json private_key = spec.value("privateKey", nlohmann::json::object());
+    const std::string encoding_name = pki::string_field(private_key, "encoding", "PKCS8");
+    const auto encoding = x509::key_encoding_from_name(encoding_name);
+    if (!encoding) throw Error(address + ": unknown privateKey.encoding " + encoding_name);
+    const bool reuse_key = type == ActionType::kRenew &&
+                           pki::string_field(private_key, "rotationPolicy", "Always") == "Never";
+    const std::string context = address + "#privateKey";
+    x509::PkeyPtr key = reuse_key ? x509::private_key_from_pem(ctx.keyring.open(
+                                        ctx.recorded->objects.at("privateKey"), context))
+                                  : x509::generate_key(pki::key_algorithm_field(spec));
+
+    x509::CertPtr issuer_cert =
+        x509::certificate_from_pem(issuer.attributes.value("certificate_pem", ""));
+    x509::PkeyPtr issuer_key = x509::private_key_from_pem(
+        ctx.keyring.open(issuer.objects.at("privateKey"), issuer_addr + "#privateKey"));
+
+    const std::string template_name = pki::string_field(spec, "template", "EndEntityCertificate");
+    const auto tmpl = x509::template_from_name(template_name);
+    if (!tmpl) throw Error(address + ": unknown template " + template_name);
+    const auto hash = x509::hash_from_name(pki::string_field(spec, "signingHash", "sha256"));
+    x509::LeafRequest req;
+    req.tmpl = *tmpl;
+    req.subject = pki::subject_field(spec.value("subject", nlohmann::json::object()),
+                                     pki::string_field(spec, "commonName", ""));
+    req.dns_names = string_list(spec, "dnsNames");
+    req.ip_addresses = string_list(spec, "ipAddresses");
+    req.uris = string_list(spec, "uris");
+    req.emails = string_list(spec, "emails");
+    req.public_key = key.get();
+    req.hash = hash.value_or(x509::Hash::kSha256);
+    req.validity = {ctx.now, pki::duration_field(spec, "validity", kDefaultValidity)};
+    x509::CertPtr cert = x509::issue_certificate(req, issuer_cert.get(), issuer_key.get());
+
+    // Sealed only once the certificate exists, so a failure leaves no object.
+    rec.objects["privateKey"] =
+        reuse_key ? ctx.recorded->objects.at("privateKey")
+                  : ctx.keyring.seal(context, x509::private_key_to_pem(key.get(), *encoding),
+                                     current_key(ctx, kms));
+
+    rec.attributes = pki::certificate_attributes(cert.get());
+    rec.attributes["chain_pem"] = issuer.attributes.value("certificate_pem", "");
+    rec.attributes["issuer"] = issuer_addr;
+    rec.attributes["issuer_fingerprint"] = issuer.attributes.value("fingerprint_sha256", "");
+    rec.attributes["dns_names"] = req.dns_names;
+    rec.attributes["common_name"] = req.subject.common_name;
+    rec.attributes["key_algorithm"] = pki::string_field(spec, "keyAlgorithm", "EC_prime256v1");
+    rec.attributes["private_key_encoding"] = encoding_name;
+    return rec;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_certificate_provider() {
+  return std::make_unique<CertificateProvider>();
+}
+
+}  // namespace keyform

@@ -1,0 +1,96 @@
+#include "providers/provider.h"
+
+#include <algorithm>
+
+#include "providers/builtin.h"
+#include "util/encoding.h"
+#include "util/error.h"
+
+namespace keyform {
+
+void Provider::validate(const Resource&, const Config&, const DiagnosticSink&) const {}
+
+void ProviderRegistry::add(std::unique_ptr<Provider> p) {
+  std::string k(p->kind());
+  providers_[k] = std::move(p);
+}
+
+const Provider* ProviderRegistry::find(std::string_view kind) const {
+  auto it = providers_.find(kind);
+  return it == providers_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> ProviderRegistry::kinds() const {
+  std::vector<std::string> out;
+  for (const auto& [k, p] : providers_) out.push_back(k);
+  return out;
+}
+
+const ProviderRegistry& builtin_providers() {
+  static const ProviderRegistry registry = [] {
+    ProviderRegistry r;
+    r.add(make_kms_key_provider());
+    r.add(make_certificate_authority_provider());
+    r.add(make_certificate_provider());
+    r.add(make_deployment_target_provider());
+    return r;
+  }();
+  return registry;
+}
+
+void digest_resource(const Resource& r, std::string* whole, std::map<std::string, std::string>* fields) {
+  // nlohmann::json objects keep keys sorted, so dump() is canonical.
+  nlohmann::json envelope = {{"description", r.description},
+                             {"tags", r.tags},
+                             {"dependsOn", r.depends_on},
+                             {"deletionProtection", r.deletion_protection},
+                             {"spec", r.spec}};
+  if (whole) *whole = sha256_hex(envelope.dump());
+  if (fields) {
+    fields->clear();
+    for (const auto& [k, v] : envelope.items()) {
+      if (k == "spec") continue;
+      (*fields)[k] = sha256_hex(v.dump());
+    }
+    for (const auto& [k, v] : r.spec.items()) (*fields)["spec." + k] = sha256_hex(v.dump());
+  }
+}
+
+RecordedResource record_from(const Resource& desired, std::vector<std::string> dependencies) {
+  RecordedResource rec;
+  rec.kind = desired.kind;
+  rec.name = desired.name;
+  digest_resource(desired, &rec.spec_digest, &rec.field_digests);
+  rec.deletion_protection = desired.deletion_protection;
+  std::sort(dependencies.begin(), dependencies.end());
+  dependencies.erase(std::unique(dependencies.begin(), dependencies.end()), dependencies.end());
+  rec.dependencies = std::move(dependencies);
+  return rec;
+}
+
+std::string kms_key_address(const Resource& r, const Project& p) {
+  if (r.spec.contains("kmsKey")) return "KmsKey/" + r.spec["kmsKey"].get<std::string>();
+  if (p.defaults.contains("kmsKey")) return "KmsKey/" + p.defaults["kmsKey"].get<std::string>();
+  return "";
+}
+
+KeyRef current_key(const ApplyContext& ctx, const std::string& kms_address) {
+  KeyRef ref;
+  if (kms_address.empty()) return ref;
+  auto it = ctx.deps.find(kms_address);
+  if (it == ctx.deps.end() || !it->second)
+    throw Error(kms_address + " is not in the state yet; apply it first");
+  const RecordedResource& kms = *it->second;
+  if (!kms.attributes.value("enabled", true))
+    throw Error(kms_address + " is disabled: it cannot encrypt new objects");
+  int version = kms.attributes.value("current_version", 0);
+  auto obj = kms.objects.find("v" + std::to_string(version));
+  if (version <= 0 || obj == kms.objects.end())
+    throw Error(kms_address + " has no key material recorded");
+  ref.kms_address = kms_address;
+  ref.version = version;
+  ref.material_object = obj->second;
+  return ref;
+}
+
+}  // namespace keyform

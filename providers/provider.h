@@ -1,0 +1,112 @@
+#pragma once
+// A provider implements one kind. Four duties; only apply has side effects.
+//
+//   references  the resources this one refers to (the graph's edges)
+//   validate    checks beyond the schema (key/signing families, SAN syntax)
+//   diff        pure: desired vs recorded under a clock -> an action + reasons
+//   apply       carries the action out, returns the new recorded entry
+//
+// Providers are stateless and shared between worker threads: apply may run
+// concurrently for different addresses.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/action.h"
+#include "reconciler/config/resource.h"
+#include "state/keyring.h"
+#include "state/state.h"
+#include "util/time.h"
+
+namespace keyform {
+
+class FileSystem;
+
+// A reference from a field to another resource.
+struct Reference {
+  std::string field;    // JSON pointer into the document, e.g. "/spec/issuer"
+  std::string address;  // "CertificateAuthority/root"
+};
+
+// Collects validation errors against a field (JSON pointer into the
+// document, e.g. "/spec/dnsNames/2"); the loader turns it into file:line:col.
+using DiagnosticSink = std::function<void(const std::string& field, const std::string& message)>;
+
+struct DiffInput {
+  const Resource& desired;
+  const RecordedResource* recorded = nullptr;  // null: not in state yet
+  // Fields whose digest changed since the last apply: "spec.dnsNames",
+  // "description", "tags", ... Empty when recorded is null.
+  std::vector<std::string> changed_fields;
+  UnixTime now = 0;
+  bool replace_requested = false;  // --replace ADDR
+  // The actions planned so far; every dependency is planned before its
+  // dependents, so a provider can see whether its inputs change.
+  std::function<const Action*(const std::string& address)> planned;
+  const State& state;
+  const Config& config;
+};
+
+struct Change {
+  ActionType type = ActionType::kNoOp;
+  std::vector<std::string> reasons;
+};
+
+struct ApplyContext {
+  const Action& action;
+  const Resource* desired = nullptr;           // null for delete
+  const RecordedResource* recorded = nullptr;  // null for create
+  // The recorded entries of every transitive dependency, as this run left
+  // them (dependencies always finish first).
+  std::map<std::string, const RecordedResource*> deps;
+  const Config& config;
+  UnixTime now = 0;
+  Keyring& keyring;
+  FileSystem& files;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual std::string_view kind() const = 0;
+  virtual std::vector<Reference> references(const Resource& r, const Project& p) const = 0;
+  virtual void validate(const Resource& r, const Config& c, const DiagnosticSink& error) const;
+  virtual Change diff(const DiffInput& in) const = 0;
+  // Carries out ctx.action. For kDelete the returned entry is ignored; the
+  // executor drops the address and its objects once the removal is durable.
+  // Throws keyform::Error on failure. Must be safe to retry with the same
+  // action id after a crash.
+  virtual RecordedResource apply(ApplyContext& ctx) const = 0;
+};
+
+// Every kind keyform knows, by kind name.
+class ProviderRegistry {
+ public:
+  void add(std::unique_ptr<Provider> p);
+  const Provider* find(std::string_view kind) const;
+  std::vector<std::string> kinds() const;
+
+ private:
+  std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers_;
+};
+
+// The registry with every built-in provider.
+const ProviderRegistry& builtin_providers();
+
+// Starts a recorded entry from the desired resource: kind, name, digests,
+// deletion protection, dependencies. Providers fill in attributes/objects.
+RecordedResource record_from(const Resource& desired, std::vector<std::string> dependencies);
+
+// The canonical digests of a resource: one for the whole and one per field.
+void digest_resource(const Resource& r, std::string* whole, std::map<std::string, std::string>* fields);
+
+// "kmsKey: main" or project defaults.kmsKey -> "KmsKey/main"; "" when none.
+std::string kms_key_address(const Resource& r, const Project& p);
+// The KeyRef for the KmsKey's current version, from its recorded entry in
+// ctx.deps; the root key when address is "". Throws if not recorded.
+KeyRef current_key(const ApplyContext& ctx, const std::string& kms_address);
+
+}  // namespace keyform

@@ -1,0 +1,105 @@
+// keyform apply: plans, asks, and carries the plan out under the lock.
+#include <iomanip>
+#include <iostream>
+
+#include "providers/file_system.h"
+#include "reconciler/cli/commands.h"
+#include "reconciler/executor.h"
+#include "reconciler/render/plan_render.h"
+#include "state/keyring.h"
+
+namespace keyform::cli {
+
+namespace {
+
+struct ApplyCommand {
+  PlanFlags flags;
+  bool auto_approve = false;
+};
+
+std::string progressive(ActionType t) {
+  std::string v(action_name(t));
+  return (v.back() == 'e' ? v.substr(0, v.size() - 1) : v) + "ing";
+}
+
+std::string past(ActionType t) {
+  std::string v(action_name(t));
+  return v + (v.back() == 'e' ? "d" : "ed");
+}
+
+// Prints each action as it starts and ends.
+class ProgressPrinter : public ExecutionObserver {
+ public:
+  explicit ProgressPrinter(Style style) : style_(style) {}
+  void started(const Action& a) override {
+    std::cout << style_.bold(a.address) << ": " << progressive(a.type) << "...\n" << std::flush;
+  }
+  void finished(const Action& a, const RecordedResource* entry, std::chrono::milliseconds took) override {
+    std::cout << style_.bold(a.address) << ": " << style_.green(past(a.type)) << " in " << std::fixed
+              << std::setprecision(2) << took.count() / 1000.0 << "s";
+    if (entry && entry->attributes.contains("serial"))
+      std::cout << " (serial " << entry->attributes["serial"].get<std::string>() << ", expires "
+                << entry->attributes.value("not_after", "?") << ")";
+    std::cout << "\n" << std::flush;
+  }
+  void failed(const Action& a, const std::string& error) override {
+    std::cout << style_.bold(a.address) << ": " << style_.red(std::string(action_name(a.type)) + " failed: ")
+              << error << "\n" << std::flush;
+  }
+  void skipped(const Action& a, const std::string& because) override {
+    std::cout << style_.bold(a.address) << ": " << style_.yellow("skipped") << " (" << because
+              << " failed)\n" << std::flush;
+  }
+
+ private:
+  Style style_;
+};
+
+bool confirmed() {
+  std::cout << "\nDo you want to perform these actions? Only 'yes' will be accepted: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "yes";
+}
+
+int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
+  Workspace ws(global);
+  Backend& backend = ws.backend();
+  auto lock = backend.lock(LockMode::kExclusive, "apply");
+  LoadResult loaded = backend.load();
+  print_warnings(loaded.warnings, ws.style());
+  State& state = loaded.state;
+  Plan plan = make_plan_for(ws, state, opts.flags);
+  std::cout << render_plan_text(plan, ws.style());
+  if (!plan.errors.empty()) return kExitError;
+  if (!plan.has_changes()) return kExitOk;
+  if (!opts.auto_approve && !confirmed()) {
+    std::cout << "Apply cancelled: nothing was changed.\n";
+    return kExitError;
+  }
+  std::cout << "\n";
+  Keyring keyring(ws.root_key(state), backend.objects());
+  PosixFileSystem files;
+  ExecutionEnv env{ws.config(), ws.graph(), builtin_providers(), backend, keyring, files};
+  env.now = plan.now;
+  env.parallelism = ws.parallelism();
+  ProgressPrinter printer(ws.style());
+  ExecutionResult result = execute(plan, state, env, printer);
+  std::cout << "\n"
+            << ws.style().bold(result.ok() ? "Apply complete." : "Apply failed.") << " " << result.succeeded
+            << " succeeded, " << result.failed << " failed, " << result.skipped << " skipped. State serial "
+            << state.serial << ".\n";
+  return result.ok() ? kExitOk : kExitError;
+}
+
+}  // namespace
+
+void register_apply(CLI::App& app, const GlobalOptions& global, Runner* run) {
+  auto opts = std::make_shared<ApplyCommand>();
+  CLI::App* cmd = app.add_subcommand("apply", "Plan, confirm, and carry the plan out in dependency order");
+  add_plan_flags(cmd, &opts->flags, /*with_at=*/false);
+  cmd->add_flag("--auto-approve", opts->auto_approve, "Do not ask for confirmation");
+  cmd->callback([&global, run, opts] { *run = [&global, opts] { return run_apply(global, *opts); }; });
+}
+
+}  // namespace keyform::cli

@@ -1,0 +1,68 @@
+// keyform init: creates the backend, the lineage, and a root key when none
+// is configured.
+#include <openssl/crypto.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "reconciler/cli/commands.h"
+#include "state/keyring.h"
+#include "util/encoding.h"
+#include "util/error.h"
+#include "util/file_io.h"
+#include "util/random.h"
+
+namespace keyform::cli {
+
+namespace {
+
+// A root key, from the environment or a file; nullopt when there is none.
+std::optional<SecretBytes> existing_root_key(const Workspace& ws) {
+  const char* v = std::getenv(ws.config().project.root_key_env.c_str());
+  if ((v && *v) || std::filesystem::exists(ws.default_root_key_file())) return ws.root_key(State{});
+  return std::nullopt;
+}
+
+int run_init(const GlobalOptions& global) {
+  Workspace ws(global);
+  Backend& backend = ws.backend_uninitialized();
+  if (backend.initialized()) {
+    std::cout << "keyform is already initialised: " << backend.describe() << ". Nothing to do.\n";
+    return kExitOk;
+  }
+  std::optional<SecretBytes> key = existing_root_key(ws);
+  bool created_key = false;
+  if (!key) {
+    key = random_secret(32);
+    std::filesystem::path file = ws.default_root_key_file();
+    std::filesystem::create_directories(file.parent_path());
+    std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all);
+    std::string b64 = base64_encode(key->data(), key->size()) + "\n";
+    SecretBytes text(b64);
+    OPENSSL_cleanse(b64.data(), b64.size());
+    if (std::filesystem::exists(file)) throw Error(file.string() + " already exists");
+    write_file_durable(file, text.view(), 0400);
+    created_key = true;
+  }
+  State initial;
+  initial.lineage = random_id(16);
+  initial.root_key_check = compute_root_key_check(*key);
+  backend.create(initial);
+  std::cout << "Initialised " << backend.describe() << " (lineage " << initial.lineage << ").\n";
+  if (created_key) {
+    std::cout << "Created a root key in " << ws.default_root_key_file().string() << " (mode 0400).\n"
+              << "  Keep a copy somewhere safe: without it nothing in the state can be decrypted.\n"
+              << "  In CI, pass it in " << ws.config().project.root_key_env
+              << " (the file's content) instead of keeping the file.\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_init(CLI::App& app, const GlobalOptions& global, Runner* run) {
+  CLI::App* cmd = app.add_subcommand("init", "Create the state backend and a root key if none is configured");
+  cmd->callback([&global, run] { *run = [&global] { return run_init(global); }; });
+}
+
+}  // namespace keyform::cli

@@ -1,0 +1,91 @@
+// keyform show [ADDR]: the recorded state, without secret material (the
+// state holds none: private keys and values live only in sealed objects).
+#include <iostream>
+
+#include "reconciler/cli/commands.h"
+#include "util/error.h"
+
+namespace keyform::cli {
+
+namespace {
+
+struct ShowCommand {
+  std::string address;
+  bool json = false;
+};
+
+void print_entry(const RecordedResource& r, bool full, const Style& style) {
+  std::cout << style.bold(r.address()) << "\n";
+  for (const auto& [key, value] : r.attributes.items()) {
+    bool pem = key.size() > 4 && key.compare(key.size() - 4, 4, "_pem") == 0;
+    if (pem && !full) continue;  // long; shown for a single address
+    if (value.is_string()) {
+      std::string v = value.get<std::string>();
+      if (pem) {
+        std::cout << "  " << key << ":\n";
+        std::string line;
+        for (char c : v) {
+          if (c == '\n') {
+            std::cout << "    " << line << "\n";
+            line.clear();
+          } else {
+            line += c;
+          }
+        }
+      } else {
+        std::cout << "  " << key << ": " << v << "\n";
+      }
+    } else {
+      std::cout << "  " << key << ": " << value.dump() << "\n";
+    }
+  }
+  for (const auto& [role, id] : r.objects) std::cout << "  object " << role << ": " << id << " (sealed)\n";
+  if (!r.dependencies.empty()) {
+    std::cout << "  depends on:";
+    for (const std::string& d : r.dependencies) std::cout << " " << d;
+    std::cout << "\n";
+  }
+  if (r.deletion_protection) std::cout << "  deletion protection: on\n";
+  if (r.updated_at) std::cout << "  updated: " << format_rfc3339(r.updated_at) << "\n";
+}
+
+int run_show(const GlobalOptions& global, const ShowCommand& opts) {
+  Workspace ws(global);
+  Backend& backend = ws.backend();
+  auto lock = backend.lock(LockMode::kShared, "show");
+  LoadResult loaded = backend.load();
+  print_warnings(loaded.warnings, ws.style());
+  const State& state = loaded.state;
+  if (!opts.address.empty()) {
+    const RecordedResource* r = state.find(opts.address);
+    if (!r) throw Error(opts.address + " is not in the state");
+    if (opts.json)
+      std::cout << to_json(*r).dump(2) << "\n";
+    else
+      print_entry(*r, true, ws.style());
+    return kExitOk;
+  }
+  if (opts.json) {
+    std::cout << to_json(state).dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "State serial " << state.serial << ", lineage " << state.lineage << ", "
+            << state.resources.size() << " resources.\n";
+  for (const auto& [address, r] : state.resources) {
+    std::cout << "\n";
+    print_entry(r, false, ws.style());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_show(CLI::App& app, const GlobalOptions& global, Runner* run) {
+  auto opts = std::make_shared<ShowCommand>();
+  CLI::App* cmd = app.add_subcommand("show", "Print the recorded state (no secret material)");
+  cmd->add_option("address", opts->address, "Only this address, e.g. Certificate/web");
+  cmd->add_flag("--json", opts->json, "Print as JSON");
+  cmd->callback([&global, run, opts] { *run = [&global, opts] { return run_show(global, *opts); }; });
+}
+
+}  // namespace keyform::cli

@@ -1,0 +1,26 @@
+#pragma once
+// One registrar per command; each lives in its own cmd_*.cc.
+#include "reconciler/cli/workspace.h"
+#include "reconciler/plan.h"
+
+namespace keyform::cli {
+
+void register_init(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_validate(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_plan(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_apply(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_show(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_state(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_schema(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_graph(CLI::App& app, const GlobalOptions& global, Runner* run);
+
+// Shared by plan and apply: flags that shape a plan, and making one.
+struct PlanFlags {
+  std::string at;  // --at TIME
+  std::vector<std::string> targets;
+  std::vector<std::string> replace;
+};
+void add_plan_flags(CLI::App* cmd, PlanFlags* flags, bool with_at);
+Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags);
+
+}  // namespace keyform::cli

@@ -1,0 +1,45 @@
+// keyform: the command line. Parses flags, runs one command, and turns
+// errors into messages and exit codes (see docs/cli.md).
+#include <iostream>
+
+#include "reconciler/cli/commands.h"
+#include "reconciler/config/loader.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  using namespace keyform::cli;
+  CLI::App app{"keyform: a declarative reconciler for private PKI and secrets", "keyform"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "keyform 0.1.0");
+  GlobalOptions global;
+  app.add_option("-C", global.dir, "Run in this config directory (the one holding keyform.yaml)");
+  app.add_option("--parallelism", global.parallelism, "Workers for apply (default: the number of cores)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--no-color", global.no_color, "No ANSI colours in the output");
+  app.add_flag("-v,--verbose", global.verbose, "Say more about what happens");
+  Runner run;
+  for (CommandRegistrar r : {register_init, register_validate, register_plan, register_apply,
+                             register_show, register_state, register_schema, register_graph})
+    r(app, global, &run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitError;
+  }
+  try {
+    return run ? run() : kExitError;
+  } catch (const keyform::LockedError& e) {
+    std::cerr << "keyform: error: " << e.what() << "\n";
+    return kExitLocked;
+  } catch (const keyform::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    std::cerr << "keyform: error: the configuration is not valid ("
+              << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors")
+              << "); nothing was changed\n";
+    return kExitError;
+  } catch (const std::exception& e) {
+    std::cerr << "keyform: error: " << e.what() << "\n";
+    return kExitError;
+  }
+}

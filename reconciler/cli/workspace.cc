@@ -1,0 +1,100 @@
+#include "reconciler/cli/workspace.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "providers/provider.h"
+#include "reconciler/config/loader.h"
+#include "state/keyring.h"
+#include "state/local/local_backend.h"
+#include "util/error.h"
+#include "util/file_io.h"
+
+namespace keyform::cli {
+
+Workspace::Workspace(const GlobalOptions& global)
+    : global_(global),
+      config_(load_config(global.dir, builtin_providers())),
+      graph_(build_graph(config_, builtin_providers())) {
+  if (config_.project.backend_type != "local")
+    throw Error("backend type " + config_.project.backend_type + " is not supported");
+  backend_ = make_local_backend(state_dir());
+}
+
+std::filesystem::path Workspace::state_dir() const {
+  std::filesystem::path p(config_.project.backend_path);
+  return p.is_relative() ? config_.dir / p : p;
+}
+
+Backend& Workspace::backend() {
+  if (!backend_->initialized())
+    throw Error("no state in " + state_dir().string() + ": run `keyform init` first");
+  return *backend_;
+}
+
+UnixTime Workspace::now() const {
+  if (const char* v = std::getenv("KEYFORM_NOW"); v && *v) {
+    auto t = parse_rfc3339(v);
+    if (!t) throw Error(std::string("KEYFORM_NOW: expected an RFC 3339 time like 2027-06-01T00:00:00Z (got \"") + v + "\")");
+    return *t;
+  }
+  return SystemClock().now();
+}
+
+int Workspace::parallelism() const {
+  if (global_.parallelism > 0) return global_.parallelism;
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+bool use_color(bool no_color) {
+  if (no_color || std::getenv("NO_COLOR")) return false;
+  return ::isatty(STDOUT_FILENO) == 1;
+}
+
+Style Workspace::style() const { return Style{use_color(global_.no_color)}; }
+
+std::filesystem::path Workspace::default_root_key_file() const {
+  if (!config_.project.root_key_file.empty()) {
+    std::filesystem::path p(config_.project.root_key_file);
+    return p.is_relative() ? config_.dir / p : p;
+  }
+  return state_dir() / "root.key";
+}
+
+SecretBytes Workspace::root_key(const State& state) const {
+  const std::string& var = config_.project.root_key_env;
+  SecretBytes key;
+  if (const char* v = std::getenv(var.c_str()); v && *v) {
+    try {
+      key = decode_root_key(v);
+    } catch (const Error& e) {
+      throw Error(var + ": " + e.what());
+    }
+  } else {
+    std::filesystem::path file = default_root_key_file();
+    if (!std::filesystem::exists(file))
+      throw Error("no root key: set " + var + " (base64 of 32 bytes) or put it in " + file.string());
+    SecretBytes text(read_file(file));
+    try {
+      key = decode_root_key(text.view());
+    } catch (const Error& e) {
+      throw Error(file.string() + ": " + e.what());
+    }
+  }
+  if (!state.root_key_check.empty()) {
+    if (compute_root_key_check(key) != state.root_key_check)
+      throw Error("the root key does not match this state (lineage " + state.lineage +
+                  "): it was initialised with another key");
+  }
+  return key;
+}
+
+void print_warnings(const std::vector<std::string>& warnings, const Style& style) {
+  for (const std::string& w : warnings) std::cerr << style.yellow("Warning: ") << w << "\n";
+}
+
+}  // namespace keyform::cli

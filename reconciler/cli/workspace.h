@@ -1,0 +1,68 @@
+#pragma once
+// What the commands share: the global flags, the loaded config, the backend,
+// the clock and the root key. Each command asks only for what it needs
+// (validate: the config; plan: the state; apply: the lock and the root key).
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "reconciler/config/resource.h"
+#include "reconciler/graph.h"
+#include "reconciler/render/style.h"
+#include "state/backend.h"
+#include "util/secret_bytes.h"
+#include "util/time.h"
+
+namespace keyform::cli {
+
+enum ExitCode { kExitOk = 0, kExitError = 1, kExitChanges = 2, kExitLocked = 3 };
+
+struct GlobalOptions {
+  std::string dir = ".";
+  int parallelism = 0;  // 0: the number of cores
+  bool no_color = false;
+  bool verbose = false;
+};
+
+// A command: registered on the app; when chosen, sets `run`.
+using Runner = std::function<int()>;
+using CommandRegistrar = void (*)(CLI::App& app, const GlobalOptions& global, Runner* run);
+
+class Workspace {
+ public:
+  // Loads and validates the configuration (throws ConfigError).
+  explicit Workspace(const GlobalOptions& global);
+
+  const Config& config() const { return config_; }
+  const Graph& graph() const { return graph_; }
+  const GlobalOptions& global() const { return global_; }
+  std::filesystem::path state_dir() const;
+  // The backend; throws "run keyform init" when the state does not exist.
+  Backend& backend();
+  Backend& backend_uninitialized() { return *backend_; }
+  // KEYFORM_NOW when set (RFC 3339), else the system clock.
+  UnixTime now() const;
+  int parallelism() const;
+  Style style() const;
+  // The root key from KEYFORM_ROOT_KEY (or the configured variable or
+  // file), else .keyform/root.key; checked against the state.
+  SecretBytes root_key(const State& state) const;
+  // Where init would look for or put a root key, and whether one is given.
+  std::filesystem::path default_root_key_file() const;
+
+ private:
+  GlobalOptions global_;
+  Config config_;
+  Graph graph_;
+  std::unique_ptr<Backend> backend_;
+};
+
+// Prints load warnings (torn journal records, unfinished actions) to stderr.
+void print_warnings(const std::vector<std::string>& warnings, const Style& style);
+
+// Returns true when stdout is a terminal and colour is allowed.
+bool use_color(bool no_color);
+
+}  // namespace keyform::cli

@@ -1,0 +1,407 @@
+#include "reconciler/config/loader.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "schema/catalog.h"
+#include "schema/validator.h"
+#include "schema/yaml_document.h"
+#include "schema/yaml_json.h"
+#include "util/file_io.h"
+#include "util/nearest.h"
+
+namespace keyform {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kProjectFile = "keyform.yaml";
+
+std::string join_lines(const std::vector<Diagnostic>& diagnostics) {
+  std::string out;
+  for (const Diagnostic& d : diagnostics) {
+    if (!out.empty()) out += '\n';
+    out += d.str();
+  }
+  return out;
+}
+
+std::vector<Diagnostic> sorted(std::vector<Diagnostic> d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.file, a.pos.line, a.pos.column) <
+           std::tie(b.pos.file, b.pos.line, b.pos.column);
+  });
+  return d;
+}
+
+bool hidden(const fs::path& p) {
+  std::string name = p.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+bool yaml_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// A provider's message about a field, led by the field's full path:
+// ("/spec/type", "type: x") and ("/spec/type", "x") both read "spec.type: x";
+// ("/spec/deletionWindow", "deletionWindow must be ...") reads
+// "spec.deletionWindow must be ...".
+std::string field_message(const std::string& field, const std::string& message) {
+  std::string path = schema::field_path(field);
+  if (path.empty()) return message;
+  for (size_t start = 0; start != std::string::npos;) {
+    std::string_view suffix = std::string_view(path).substr(start);
+    if (message.size() > suffix.size() && message.compare(0, suffix.size(), suffix) == 0 &&
+        (message[suffix.size()] == ':' || message[suffix.size()] == ' '))
+      return path.substr(0, start) + message;
+    size_t dot = path.find('.', start);
+    start = dot == std::string::npos ? dot : dot + 1;
+  }
+  return path + ": " + message;
+}
+
+// One document that passed its schema, with its YAML kept for positions.
+struct Loaded {
+  yaml::Node node;
+};
+
+class Loader {
+ public:
+  Loader(const fs::path& dir, const ProviderRegistry& registry)
+      : dir_(fs::absolute(dir).lexically_normal()), registry_(registry) {
+    config_.dir = dir_;
+    kinds_ = registry.kinds();
+    kinds_.push_back("Project");
+    std::sort(kinds_.begin(), kinds_.end());
+  }
+
+  Config run() {
+    fs::path project_file = dir_ / kProjectFile;
+    std::error_code ec;
+    if (!fs::is_regular_file(project_file, ec))
+      throw ConfigError({Diagnostic{SourcePos{std::string(kProjectFile)},
+                                    "no keyform.yaml in " + dir_.string()}});
+    load_file(project_file, std::string(kProjectFile), true);
+    if (!project_seen_ && !project_file_failed_)
+      report(SourcePos{std::string(kProjectFile), 1, 1}, "keyform.yaml holds no Project document");
+    for (const std::string& rel : config_files()) load_file(dir_ / rel, rel, false);
+    check_project_references();
+    for (size_t i = 0; i < config_.resources.size(); ++i) check_resource(i);
+    check_cycles();
+    if (!diagnostics_.empty()) throw ConfigError(std::move(diagnostics_));
+    return std::move(config_);
+  }
+
+ private:
+  SourcePos pos(const std::string& file, yaml::Mark m) const {
+    return SourcePos{file, m.line, m.column};
+  }
+  void report(SourcePos p, std::string message) {
+    diagnostics_.push_back(Diagnostic{std::move(p), std::move(message)});
+  }
+
+  // Every config file but keyform.yaml, relative to dir_, sorted.
+  std::vector<std::string> config_files() {
+    fs::path backend = (dir_ / config_.project.backend_path).lexically_normal();
+    std::vector<std::string> out;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir_, fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+      report(SourcePos{"."}, "cannot list " + dir_.string() + ": " + ec.message());
+      return out;
+    }
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) {
+        report(SourcePos{"."}, "cannot list " + dir_.string() + ": " + ec.message());
+        break;
+      }
+      const fs::path& p = it->path();
+      bool is_dir = it->is_directory(ec);
+      if (hidden(p) || (is_dir && p.lexically_normal() == backend)) {
+        if (is_dir) it.disable_recursion_pending();
+        continue;
+      }
+      if (is_dir || !yaml_file(p) || !it->is_regular_file(ec)) continue;
+      std::string rel = p.lexically_relative(dir_).generic_string();
+      if (rel != kProjectFile) out.push_back(std::move(rel));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  void load_file(const fs::path& path, const std::string& rel, bool project_file) {
+    std::unique_ptr<yaml::Stream> stream;
+    try {
+      stream = yaml::Stream::parse(read_file(path));
+    } catch (const yaml::SyntaxError& e) {
+      report(pos(rel, e.mark()), e.what());
+      if (project_file) project_file_failed_ = true;
+      return;
+    } catch (const Error& e) {
+      report(SourcePos{rel}, e.what());
+      if (project_file) project_file_failed_ = true;
+      return;
+    }
+    for (size_t i = 0; i < stream->size(); ++i) load_document(stream->document(i), rel, project_file);
+    streams_.push_back(std::move(stream));
+  }
+
+  void load_document(const yaml::Node& doc, const std::string& file, bool project_file) {
+    if (!doc.is_mapping()) {
+      report(pos(file, doc.mark()), "expected a mapping with kind, name and spec (got " +
+                                        std::string(doc.is_sequence() ? "a list" : "a scalar") + ")");
+      return;
+    }
+    yaml::Node kind_node = doc.get("kind");
+    if (!kind_node.valid() && project_file) return load_project(doc, file);
+    if (!kind_node.valid()) {
+      report(pos(file, doc.mark()), "missing required field \"kind\"");
+      return;
+    }
+    if (!kind_node.is_scalar()) {
+      report(pos(file, kind_node.is_null() ? doc.mark() : kind_node.mark()),
+             "kind: expected a kind such as Certificate");
+      return;
+    }
+    std::string kind(kind_node.scalar());
+    if (kind == "Project") {
+      if (project_file) return load_project(doc, file);
+      report(pos(file, kind_node.mark()),
+             "a Project document belongs in keyform.yaml, not in " + file);
+      return;
+    }
+    if (!registry_.find(kind)) {
+      std::string msg = "unknown kind " + in_quotes(kind);
+      std::string near = nearest_name(kind, kinds_);
+      if (!near.empty()) {
+        msg += " (did you mean " + in_quotes(near) + "?)";
+      } else {
+        msg += "; the kinds are ";
+        for (size_t i = 0; i < kinds_.size(); ++i) msg += (i ? ", " : "") + kinds_[i];
+      }
+      report(pos(file, kind_node.mark()), msg);
+      return;
+    }
+    const json* schema = schema::schema_for(kind);
+    if (!schema) {
+      report(pos(file, kind_node.mark()), "kind " + kind + " has no schema (a keyform bug)");
+      return;
+    }
+
+    // Register the address before validating, so that a reference to a
+    // resource with errors is not reported as dangling too.
+    SourcePos at = pos(file, doc.mark());
+    yaml::Node name_node = doc.get("name");
+    bool duplicate = false;
+    if (name_node.valid() && name_node.is_scalar()) {
+      std::string address = kind + "/" + std::string(name_node.scalar());
+      auto [first, added] = declared_.try_emplace(address, at);
+      if (added) {
+        names_by_kind_[kind].push_back(std::string(name_node.scalar()));
+      } else {
+        report(at, "duplicate " + address + ": first defined at " + first->second.str());
+        duplicate = true;
+      }
+    }
+
+    if (!validate(doc, *schema, file)) return;
+    json j;
+    try {
+      j = schema::to_json(doc, *schema);
+    } catch (const Error& e) {
+      report(at, e.what());
+      return;
+    }
+    if (duplicate) return;
+    Resource r;
+    r.kind = std::move(kind);
+    r.name = j["name"].get<std::string>();
+    r.description = j.value("description", "");
+    if (j.contains("tags")) r.tags = j["tags"].get<std::map<std::string, std::string>>();
+    if (j.contains("dependsOn")) r.depends_on = j["dependsOn"].get<std::vector<std::string>>();
+    r.deletion_protection = j.value("deletionProtection", false);
+    if (j.contains("spec") && j["spec"].is_object()) r.spec = std::move(j["spec"]);
+    r.pos = std::move(at);
+    config_.by_address.emplace(r.address(), config_.resources.size());
+    config_.resources.push_back(std::move(r));
+    loaded_.push_back(Loaded{doc});
+  }
+
+  bool validate(const yaml::Node& doc, const json& schema, const std::string& file) {
+    std::vector<schema::SchemaError> errors = schema::validate(doc, schema);
+    for (schema::SchemaError& e : errors) report(pos(file, e.mark), std::move(e.message));
+    return errors.empty();
+  }
+
+  void load_project(const yaml::Node& doc, const std::string& file) {
+    SourcePos at = pos(file, doc.mark());
+    if (project_seen_) {
+      report(at, "a second Project document: the first is at " + project_pos_.str());
+      return;
+    }
+    project_seen_ = true;
+    project_pos_ = at;
+    const json* schema = schema::schema_for("Project");
+    if (!schema) {
+      report(at, "kind Project has no schema (a keyform bug)");
+      return;
+    }
+    if (!validate(doc, *schema, file)) return;
+    json j;
+    try {
+      j = schema::to_json(doc, *schema);
+    } catch (const Error& e) {
+      report(at, e.what());
+      return;
+    }
+    Project& p = config_.project;
+    p.name = j["name"].get<std::string>();
+    p.pos = at;
+    const json spec = j.value("spec", json::object());
+    p.account = spec.value("account", "");
+    if (spec.contains("backend")) {
+      const json& b = spec["backend"];
+      p.backend_type = b.value("type", "local");
+      p.backend_path = b.value("path", ".keyform");
+      if (p.backend_type == "postgres")
+        report(pos(file, schema::mark_at(doc, "/spec/backend/type")),
+               "spec.backend.type: backend type postgres is not supported yet");
+    }
+    if (spec.contains("rootKey")) {
+      const json& k = spec["rootKey"];
+      if (k.contains("file")) {
+        p.root_key_file = k["file"].get<std::string>();
+        p.root_key_env.clear();
+      } else {
+        p.root_key_env = k.value("env", "KEYFORM_ROOT_KEY");
+      }
+    }
+    if (spec.contains("defaults")) p.defaults = spec["defaults"];
+    project_node_ = doc;
+  }
+
+  // Reports `address` when it names no resource; true when it does.
+  bool check_address(const std::string& address, const yaml::Node& node, const std::string& field,
+                     const std::string& file) {
+    if (config_.by_address.count(address) || declared_.count(address)) return true;
+    if (unreported_.count(address)) return false;  // already reported at its source
+    SourcePos at = pos(file, schema::mark_at(node, field));
+    std::string path = schema::field_path(field);
+    std::string kind, name;
+    if (!split_address(address, &kind, &name)) {
+      report(at, path + ": expected an address like Kind/name (got " + in_quotes(address) + ")");
+      return false;
+    }
+    if (!registry_.find(kind)) {
+      report(at, path + ": unknown kind " + in_quotes(kind) + " in " + in_quotes(address) +
+                     did_you_mean(kind, kinds_));
+      return false;
+    }
+    static const std::vector<std::string> kNone;
+    auto names = names_by_kind_.find(kind);
+    report(at, path + ": no " + kind + " named " + in_quotes(name) +
+                   did_you_mean(name, names == names_by_kind_.end() ? kNone : names->second));
+    return false;
+  }
+
+  void check_project_references() {
+    if (!project_node_.valid() || !config_.project.defaults.contains("kmsKey")) return;
+    if (!registry_.find("KmsKey")) return;
+    std::string address = "KmsKey/" + config_.project.defaults["kmsKey"].get<std::string>();
+    if (!check_address(address, project_node_, "/spec/defaults/kmsKey",
+                       std::string(kProjectFile)))
+      unreported_.insert(address);  // resources that inherit it say nothing more
+  }
+
+  void check_resource(size_t i) {
+    const Resource& r = config_.resources[i];
+    const yaml::Node& node = loaded_[i].node;
+    const Provider* provider = registry_.find(r.kind);
+    const std::string& file = r.pos.file;
+    DiagnosticSink sink = [&](const std::string& field, const std::string& message) {
+      report(pos(file, schema::mark_at(node, field)), field_message(field, message));
+    };
+    std::vector<Reference> edges;
+    try {
+      provider->validate(r, config_, sink);
+      edges = resource_edges(r, config_.project, registry_);
+    } catch (const std::exception& e) {
+      report(r.pos, r.address() + ": " + e.what());
+      return;
+    }
+    for (const Reference& ref : edges) {
+      if (!check_address(ref.address, node, ref.field, file)) continue;
+      auto target = config_.by_address.find(ref.address);
+      if (target != config_.by_address.end()) graph_edges_.push_back({i, target->second});
+    }
+  }
+
+  void check_cycles() {
+    Graph g;
+    for (const Resource& r : config_.resources) g.add_node(r.address());
+    for (auto [from, to] : graph_edges_)
+      g.add_edge(config_.resources[from].address(), config_.resources[to].address());
+    std::vector<std::string> cycle = g.find_cycle();
+    if (cycle.empty()) return;
+    report(config_.resources[config_.by_address.at(cycle.front())].pos,
+           CycleError(cycle).what());
+  }
+
+  fs::path dir_;
+  const ProviderRegistry& registry_;
+  std::vector<std::string> kinds_;  // the registry's and Project, sorted
+  Config config_;
+  std::vector<Loaded> loaded_;  // parallel to config_.resources
+  std::vector<std::unique_ptr<yaml::Stream>> streams_;
+  std::vector<Diagnostic> diagnostics_;
+  // Every address written, valid or not, and where it first was.
+  std::unordered_map<std::string, SourcePos> declared_;
+  std::map<std::string, std::vector<std::string>> names_by_kind_;
+  std::unordered_set<std::string> unreported_;
+  std::vector<std::pair<size_t, size_t>> graph_edges_;  // resource indexes
+  bool project_seen_ = false;
+  bool project_file_failed_ = false;
+  SourcePos project_pos_;
+  yaml::Node project_node_;
+};
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
+    : ConfigError(sorted(std::move(diagnostics)), Sorted{}) {}
+
+ConfigError::ConfigError(std::vector<Diagnostic> diagnostics, Sorted)
+    : Error(join_lines(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+Config load_config(const fs::path& dir, const ProviderRegistry& registry) {
+  return Loader(dir, registry).run();
+}
+
+std::vector<Reference> resource_edges(const Resource& r, const Project& p,
+                                      const ProviderRegistry& registry) {
+  std::vector<Reference> edges;
+  if (const Provider* provider = registry.find(r.kind)) edges = provider->references(r, p);
+  for (size_t i = 0; i < r.depends_on.size(); ++i)
+    edges.push_back(Reference{"/dependsOn/" + std::to_string(i), r.depends_on[i]});
+  return edges;
+}
+
+Graph build_graph(const Config& config, const ProviderRegistry& registry) {
+  Graph g;
+  for (const Resource& r : config.resources) g.add_node(r.address());
+  for (const Resource& r : config.resources)
+    for (const Reference& ref : resource_edges(r, config.project, registry))
+      if (config.find(ref.address)) g.add_edge(r.address(), ref.address);
+  return g;
+}
+
+}  // namespace keyform

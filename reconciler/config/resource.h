@@ -1,0 +1,69 @@
+#pragma once
+// The desired state: resources as written in the config, after schema
+// validation. Specs are kept as JSON (the schema has already checked them).
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace keyform {
+
+struct SourcePos {
+  std::string file;  // relative to the config directory
+  int line = 0;      // 1-based
+  int column = 0;    // 1-based
+  std::string str() const;  // "certs/web.yaml:12:5"
+};
+
+// One diagnostic about the config: where, and what was expected.
+struct Diagnostic {
+  SourcePos pos;
+  std::string message;
+  std::string str() const { return pos.str() + ": " + message; }
+};
+
+struct Resource {
+  std::string kind;
+  std::string name;
+  std::string description;
+  std::map<std::string, std::string> tags;
+  std::vector<std::string> depends_on;  // addresses, as written in dependsOn
+  bool deletion_protection = false;
+  nlohmann::json spec = nlohmann::json::object();
+  SourcePos pos;  // where the document starts
+
+  std::string address() const { return kind + "/" + name; }
+};
+
+struct Project {
+  std::string name;
+  std::string account;                 // owner account id
+  std::string backend_type = "local";  // "local" (postgres: a later backend)
+  std::string backend_path = ".keyform";
+  std::string root_key_env = "KEYFORM_ROOT_KEY";
+  std::string root_key_file;           // set when rootKey: {file: PATH}
+  nlohmann::json defaults = nlohmann::json::object();
+  SourcePos pos;
+};
+
+// A loaded, validated configuration. Resources keep their file order.
+struct Config {
+  std::filesystem::path dir;  // the directory of keyform.yaml
+  Project project;
+  std::vector<Resource> resources;
+  std::unordered_map<std::string, size_t> by_address;
+
+  const Resource* find(const std::string& address) const {
+    auto it = by_address.find(address);
+    return it == by_address.end() ? nullptr : &resources[it->second];
+  }
+};
+
+// Splits "Kind/name"; returns false when there is no '/'.
+bool split_address(const std::string& address, std::string* kind, std::string* name);
+
+}  // namespace keyform

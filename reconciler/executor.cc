@@ -1,0 +1,262 @@
+#include "reconciler/executor.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "reconciler/graph.h"
+#include "util/error.h"
+
+namespace keyform {
+
+namespace {
+
+struct Job {
+  size_t index;  // into plan.actions
+  ApplyContext ctx;
+  const Provider* provider;
+  std::chrono::steady_clock::time_point start;
+};
+
+struct Completion {
+  size_t index;
+  std::optional<RecordedResource> entry;
+  std::string error;
+  std::chrono::milliseconds took{0};
+};
+
+// A fixed pool of workers: jobs in, completions out.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int n) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    jobs_cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  void submit(std::unique_ptr<Job> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    jobs_cv_.notify_one();
+  }
+  // Blocks until at least one completion, then returns all that are there.
+  std::vector<Completion> wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [this] { return !done_.empty(); });
+    std::vector<Completion> out(std::make_move_iterator(done_.begin()),
+                                std::make_move_iterator(done_.end()));
+    done_.clear();
+    return out;
+  }
+  size_t max_running() const { return max_running_; }
+
+ private:
+  void run() {
+    for (;;) {
+      std::unique_ptr<Job> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        jobs_cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+        max_running_ = std::max(max_running_, ++running_);
+      }
+      Completion c{job->index, std::nullopt, {}, {}};
+      auto start = std::chrono::steady_clock::now();
+      try {
+        c.entry = job->provider->apply(job->ctx);
+      } catch (const std::exception& e) {
+        c.error = e.what();
+        if (c.error.empty()) c.error = "failed";
+      }
+      c.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --running_;
+        done_.push_back(std::move(c));
+      }
+      done_cv_.notify_one();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable jobs_cv_, done_cv_;
+  std::deque<std::unique_ptr<Job>> jobs_;
+  std::vector<Completion> done_;
+  std::vector<std::thread> threads_;
+  size_t running_ = 0, max_running_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
+                        ExecutionObserver& observer) {
+  if (!plan.errors.empty()) throw Error(plan.errors.front());
+  if (plan.serial != state.serial || plan.lineage != state.lineage)
+    throw Error("the plan was made from state serial " + std::to_string(plan.serial) +
+                " but the state is now at serial " + std::to_string(state.serial) + "; plan again");
+
+  ExecutionResult result;
+  const std::vector<Action>& actions = plan.actions;
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < actions.size(); ++i)
+    if (actions[i].type != ActionType::kNoOp) index[actions[i].address] = i;
+
+  // waiting[i]: unfinished predecessors; dependents[i]: who waits on i.
+  std::vector<size_t> waiting(actions.size(), 0);
+  std::vector<std::vector<size_t>> dependents(actions.size());
+  std::vector<size_t> ready;
+  for (const auto& [address, i] : index) {
+    for (const std::string& after : actions[i].after) {
+      auto it = index.find(after);
+      if (it == index.end()) continue;
+      ++waiting[i];
+      dependents[it->second].push_back(i);
+    }
+  }
+  for (size_t i = 0; i < actions.size(); ++i)
+    if (actions[i].type != ActionType::kNoOp && waiting[i] == 0) ready.push_back(i);
+
+  std::vector<std::chrono::milliseconds> took(actions.size());
+  size_t outstanding = index.size();
+  size_t in_flight = 0;
+  size_t journal_since_checkpoint = 0;
+  WorkerPool pool(std::max(1, env.parallelism));
+
+  auto skip_dependents = [&](size_t failed_index) {
+    std::vector<size_t> stack = dependents[failed_index];
+    std::vector<bool> seen(actions.size(), false);
+    while (!stack.empty()) {
+      size_t d = stack.back();
+      stack.pop_back();
+      if (seen[d]) continue;
+      seen[d] = true;
+      observer.skipped(actions[d], actions[failed_index].address);
+      ++result.skipped;
+      --outstanding;
+      for (size_t dd : dependents[d]) stack.push_back(dd);
+      waiting[d] = SIZE_MAX;  // never becomes ready
+    }
+  };
+
+  auto dispatch = [&] {
+    if (ready.empty()) return;
+    std::vector<JournalRecord> intents;
+    for (size_t i : ready) {
+      JournalRecord r;
+      r.type = JournalRecord::Type::kIntent;
+      r.serial = state.serial;
+      r.action_id = actions[i].id;
+      r.address = actions[i].address;
+      r.action = std::string(action_name(actions[i].type));
+      r.time = env.now;
+      intents.push_back(std::move(r));
+    }
+    env.backend.append(intents);
+    journal_since_checkpoint += intents.size();
+    for (size_t i : ready) {
+      const Action& a = actions[i];
+      const Resource* desired = env.config.find(a.address);
+      const RecordedResource* recorded = state.find(a.address);
+      std::string kind, name;
+      split_address(a.address, &kind, &name);
+      const Provider* provider = env.providers.find(kind);
+      if (!provider) throw Error("no provider for kind " + kind);
+      ApplyContext ctx{a, a.type == ActionType::kDelete ? nullptr : desired, recorded, {}, env.config,
+                       env.now, env.keyring, env.files};
+      if (desired && a.type != ActionType::kDelete) {
+        for (const std::string& dep : env.graph.transitive_dependencies(a.address))
+          ctx.deps[dep] = state.find(dep);
+      } else if (recorded) {
+        for (const std::string& dep : recorded->dependencies) ctx.deps[dep] = state.find(dep);
+      }
+      observer.started(a);
+      pool.submit(std::make_unique<Job>(Job{i, std::move(ctx), provider, {}}));
+      ++in_flight;
+    }
+    ready.clear();
+  };
+
+  dispatch();
+  while (in_flight > 0) {
+    std::vector<Completion> done = pool.wait();
+    in_flight -= done.size();
+    // Group commit: one durable append for everything that finished together.
+    std::vector<JournalRecord> records;
+    std::vector<size_t> succeeded;
+    for (Completion& c : done) {
+      const Action& a = actions[c.index];
+      took[c.index] = c.took;
+      if (!c.error.empty()) {
+        observer.failed(a, c.error);
+        ++result.failed;
+        --outstanding;
+        skip_dependents(c.index);
+        continue;
+      }
+      JournalRecord r;
+      r.action_id = a.id;
+      r.address = a.address;
+      r.serial = state.serial + records.size() + 1;
+      r.time = env.now;
+      if (a.type == ActionType::kDelete) {
+        r.type = JournalRecord::Type::kRemove;
+      } else {
+        r.type = JournalRecord::Type::kDone;
+        c.entry->last_action_id = a.id;
+        c.entry->updated_at = env.now;
+        r.entry = std::move(c.entry);
+      }
+      records.push_back(std::move(r));
+      succeeded.push_back(c.index);
+    }
+    if (!records.empty()) {
+      env.backend.append(records);
+      journal_since_checkpoint += records.size();
+    }
+    // The new entries are durable: fold them into the state, then drop the
+    // objects they superseded, then release dependents.
+    for (size_t k = 0; k < records.size(); ++k) {
+      const JournalRecord& r = records[k];
+      const Action& a = actions[succeeded[k]];
+      std::vector<std::string> obsolete;
+      if (const RecordedResource* old = state.find(r.address)) {
+        for (const auto& [role, id] : old->objects) {
+          bool kept = false;
+          if (r.entry)
+            for (const auto& [nrole, nid] : r.entry->objects) kept |= nid == id;
+          if (!kept) obsolete.push_back(id);
+        }
+      }
+      apply_record(state, r);
+      for (const std::string& id : obsolete) env.backend.objects().remove(id);
+      observer.finished(a, state.find(r.address), took[succeeded[k]]);
+      ++result.succeeded;
+      --outstanding;
+      for (size_t d : dependents[succeeded[k]])
+        if (waiting[d] != SIZE_MAX && --waiting[d] == 0) ready.push_back(d);
+    }
+    if (journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size())) {
+      env.backend.checkpoint(state);
+      journal_since_checkpoint = 0;
+    }
+    dispatch();
+  }
+  (void)outstanding;
+  result.max_concurrency = pool.max_running();
+  return result;
+}
+
+}  // namespace keyform

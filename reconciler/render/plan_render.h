@@ -1,0 +1,20 @@
+#pragma once
+// Plans as text (for people), JSON (for machines; format documented in
+// docs/plan-format.md) and markdown (for pull-request comments).
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "reconciler/plan.h"
+#include "reconciler/render/style.h"
+
+namespace keyform {
+
+std::string render_plan_text(const Plan& plan, const Style& style);
+nlohmann::json render_plan_json(const Plan& plan);
+// "Plan: 2 to create, 1 to renew, 0 to delete." (no-ops not counted)
+std::string plan_summary(const Plan& plan);
+// The symbol shown before an action: "+", "~", "-/+", "-".
+std::string_view action_symbol(ActionType t);
+
+}  // namespace keyform

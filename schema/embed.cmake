@@ -1,0 +1,13 @@
+# Writes a C++ file holding every schema/*.schema.json as a string, keyed by kind.
+file(GLOB files ${SCHEMA_DIR}/*.schema.json)
+list(SORT files)
+set(body "// Generated from schema/*.schema.json by schema/embed.cmake. Do not edit.\n#include \"schema/embedded.h\"\nnamespace keyform::schema {\nconst std::vector<EmbeddedSchema>& embedded_schemas() {\n  static const std::vector<EmbeddedSchema> all = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  string(REPLACE ".schema.json" "" kind ${name})
+  file(READ ${f} text)
+  string(APPEND body "    {\"${kind}\", R\"KFSCHEMA(${text})KFSCHEMA\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n}  // namespace keyform::schema\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,366 @@
+#include "schema/yaml_document.h"
+
+#include <yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_map>
+
+namespace keyform::yaml {
+
+namespace {
+
+constexpr std::string_view kIntTag = "tag:yaml.org,2002:int";
+constexpr std::string_view kBoolTag = "tag:yaml.org,2002:bool";
+constexpr std::string_view kFloatTag = "tag:yaml.org,2002:float";
+constexpr std::string_view kNullTag = "tag:yaml.org,2002:null";
+
+// The line:column of a byte offset, counting columns in code points.
+Mark mark_of_offset(std::string_view text, size_t offset) {
+  Mark m{1, 1};
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++m.line;
+      m.column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++m.column;
+    }
+  }
+  return m;
+}
+
+Mark to_mark(const yaml_mark_t& m) {
+  return Mark{static_cast<int>(m.line) + 1, static_cast<int>(m.column) + 1};
+}
+
+struct ParserDeleter {
+  void operator()(yaml_parser_t* p) const {
+    yaml_parser_delete(p);
+    delete p;
+  }
+};
+
+// Frees an event however the loop below leaves it.
+class Event {
+ public:
+  ~Event() {
+    if (filled_) yaml_event_delete(&e_);
+  }
+  yaml_event_t* get() { return &e_; }
+  void filled() { filled_ = true; }
+  const yaml_event_t& operator*() const { return e_; }
+
+ private:
+  yaml_event_t e_{};
+  bool filled_ = false;
+};
+
+std::string_view as_view(const yaml_char_t* s) {
+  return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
+}
+std::string_view as_view(const yaml_char_t* s, size_t n) {
+  return s ? std::string_view(reinterpret_cast<const char*>(s), n) : std::string_view();
+}
+
+bool is_plain_null(std::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+
+}  // namespace
+
+// Turns libyaml's events into a Stream.
+class StreamBuilder {
+ public:
+  explicit StreamBuilder(Stream* s) : s_(s) {}
+
+  void run(std::string_view text) {
+    std::unique_ptr<yaml_parser_t, ParserDeleter> parser(new yaml_parser_t);
+    if (!yaml_parser_initialize(parser.get())) {
+      delete parser.release();
+      throw Error("out of memory initialising the YAML parser");
+    }
+    yaml_parser_set_input_string(parser.get(), reinterpret_cast<const unsigned char*>(text.data()),
+                                 text.size());
+    yaml_parser_set_encoding(parser.get(), YAML_UTF8_ENCODING);
+    for (;;) {
+      Event ev;
+      if (!yaml_parser_parse(parser.get(), ev.get())) fail(*parser, text);
+      ev.filled();
+      if (on_event(*ev)) break;
+    }
+  }
+
+ private:
+  [[noreturn]] static void fail(const yaml_parser_t& p, std::string_view text) {
+    std::string msg = p.problem ? p.problem : "malformed YAML";
+    if (p.error == YAML_READER_ERROR)
+      throw SyntaxError(mark_of_offset(text, p.problem_offset), "YAML syntax error: " + msg);
+    if (p.context) msg += std::string(" ") + p.context;
+    throw SyntaxError(to_mark(p.problem_mark), "YAML syntax error: " + msg);
+  }
+
+  uint32_t store_text(std::string_view t) {
+    auto at = static_cast<uint32_t>(s_->text_.size());
+    s_->text_.append(t);
+    return at;
+  }
+
+  uint32_t new_node(NodeType type, const yaml_mark_t& m, std::string_view tag) {
+    Stream::Entry e;
+    e.type = type;
+    Mark mk = to_mark(m);
+    e.line = static_cast<uint32_t>(mk.line);
+    e.column = static_cast<uint32_t>(mk.column);
+    if (!tag.empty()) {
+      e.tag_begin = store_text(tag);
+      e.tag_size = static_cast<uint32_t>(tag.size());
+    }
+    s_->nodes_.push_back(e);
+    return static_cast<uint32_t>(s_->nodes_.size() - 1);
+  }
+
+  // A finished node joins its parent, or becomes the document's root.
+  void attach(uint32_t id, std::string_view anchor) {
+    if (!anchor.empty()) anchors_[std::string(anchor)] = id;
+    if (open_.empty()) {
+      root_ = id;
+      has_root_ = true;
+    } else {
+      pending_.push_back(id);
+    }
+  }
+
+  // Returns true at the end of the stream.
+  bool on_event(const yaml_event_t& ev) {
+    switch (ev.type) {
+      case YAML_STREAM_START_EVENT:
+      case YAML_NO_EVENT:
+        return false;
+      case YAML_STREAM_END_EVENT:
+        return true;
+      case YAML_DOCUMENT_START_EVENT:
+        anchors_.clear();
+        has_root_ = false;
+        return false;
+      case YAML_DOCUMENT_END_EVENT:
+        if (has_root_ && s_->nodes_[root_].type != NodeType::kNull) s_->roots_.push_back(root_);
+        return false;
+      case YAML_ALIAS_EVENT: {
+        std::string_view name = as_view(ev.data.alias.anchor);
+        auto it = anchors_.find(std::string(name));
+        if (it == anchors_.end())
+          throw SyntaxError(to_mark(ev.start_mark),
+                            "YAML alias *" + std::string(name) +
+                                " does not name a complete node defined before it");
+        attach(it->second, {});
+        return false;
+      }
+      case YAML_SCALAR_EVENT: {
+        const auto& sc = ev.data.scalar;
+        std::string_view tag = as_view(sc.tag);
+        std::string_view value = as_view(sc.value, sc.length);
+        bool plain = tag.empty() && sc.style == YAML_PLAIN_SCALAR_STYLE;
+        bool null = (plain && is_plain_null(value)) || tag == kNullTag;
+        uint32_t id = new_node(null ? NodeType::kNull : NodeType::kScalar, ev.start_mark, tag);
+        Stream::Entry& e = s_->nodes_[id];
+        e.plain = plain;
+        if (!null) {
+          e.text_begin = store_text(value);
+          e.text_size = static_cast<uint32_t>(value.size());
+        }
+        attach(id, as_view(sc.anchor));
+        return false;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        open_.push_back({new_node(NodeType::kSequence, ev.start_mark,
+                                  as_view(ev.data.sequence_start.tag)),
+                         pending_.size(), std::string(as_view(ev.data.sequence_start.anchor))});
+        return false;
+      case YAML_MAPPING_START_EVENT:
+        open_.push_back({new_node(NodeType::kMapping, ev.start_mark,
+                                  as_view(ev.data.mapping_start.tag)),
+                         pending_.size(), std::string(as_view(ev.data.mapping_start.anchor))});
+        return false;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
+        Open o = std::move(open_.back());
+        open_.pop_back();
+        Stream::Entry& e = s_->nodes_[o.id];
+        e.child_begin = static_cast<uint32_t>(s_->children_.size());
+        e.child_count = static_cast<uint32_t>(pending_.size() - o.first_pending);
+        if (e.type == NodeType::kMapping) e.child_count /= 2;
+        s_->children_.insert(s_->children_.end(), pending_.begin() + o.first_pending,
+                             pending_.end());
+        pending_.resize(o.first_pending);
+        attach(o.id, o.anchor);
+        return false;
+      }
+    }
+    return false;
+  }
+
+  struct Open {
+    uint32_t id;
+    size_t first_pending;  // where this collection's children start in pending_
+    std::string anchor;
+  };
+
+  Stream* s_;
+  std::vector<Open> open_;
+  std::vector<uint32_t> pending_;
+  std::unordered_map<std::string, uint32_t> anchors_;
+  uint32_t root_ = 0;
+  bool has_root_ = false;
+};
+
+std::unique_ptr<Stream> Stream::parse(std::string_view text) {
+  // Offsets are 32-bit; no config file comes near this.
+  if (text.size() > (1u << 30)) throw SyntaxError(Mark{1, 1}, "file too large (over 1 GiB)");
+  if (auto bad = invalid_utf8_offset(text)) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[*bad]));
+    throw SyntaxError(mark_of_offset(text, *bad),
+                      std::string("not valid UTF-8 (byte ") + byte + "); save the file as UTF-8");
+  }
+  auto s = std::unique_ptr<Stream>(new Stream);
+  StreamBuilder(s.get()).run(text);
+  return s;
+}
+
+NodeType Node::type() const { return stream_->nodes_[id_].type; }
+
+Mark Node::mark() const {
+  const auto& e = stream_->nodes_[id_];
+  return Mark{static_cast<int>(e.line), static_cast<int>(e.column)};
+}
+
+std::string_view Node::scalar() const {
+  const auto& e = stream_->nodes_[id_];
+  return std::string_view(stream_->text_).substr(e.text_begin, e.text_size);
+}
+
+bool Node::plain() const { return stream_->nodes_[id_].plain; }
+
+std::string_view Node::tag() const {
+  const auto& e = stream_->nodes_[id_];
+  return std::string_view(stream_->text_).substr(e.tag_begin, e.tag_size);
+}
+
+size_t Node::size() const {
+  const auto& e = stream_->nodes_[id_];
+  return e.type == NodeType::kSequence || e.type == NodeType::kMapping ? e.child_count : 0;
+}
+
+Node Node::item(size_t i) const {
+  const auto& e = stream_->nodes_[id_];
+  return Node(stream_, stream_->children_[e.child_begin + i]);
+}
+
+Node Node::key(size_t i) const {
+  const auto& e = stream_->nodes_[id_];
+  return Node(stream_, stream_->children_[e.child_begin + 2 * i]);
+}
+
+Node Node::value(size_t i) const {
+  const auto& e = stream_->nodes_[id_];
+  return Node(stream_, stream_->children_[e.child_begin + 2 * i + 1]);
+}
+
+Node Node::get(std::string_view name) const {
+  if (!valid() || !is_mapping()) return Node();
+  for (size_t i = 0, n = size(); i < n; ++i) {
+    Node k = key(i);
+    if (k.is_scalar() && k.scalar() == name) return value(i);
+  }
+  return Node();
+}
+
+std::optional<int64_t> plain_integer(const Node& n) {
+  if (!n.valid() || !n.is_scalar() || !(n.plain() || n.tag() == kIntTag)) return std::nullopt;
+  std::string_view s = n.scalar();
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  size_t digits_from = !s.empty() && s[0] == '-' ? 1 : 0;
+  if (s.size() == digits_from) return std::nullopt;
+  for (size_t i = digits_from; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> plain_boolean(const Node& n) {
+  if (!n.valid() || !n.is_scalar() || !(n.plain() || n.tag() == kBoolTag)) return std::nullopt;
+  std::string_view s = n.scalar();
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  return std::nullopt;
+}
+
+std::optional<double> plain_number(const Node& n) {
+  if (auto i = plain_integer(n)) return static_cast<double>(*i);
+  if (!n.valid() || !n.is_scalar() || !(n.plain() || n.tag() == kFloatTag)) return std::nullopt;
+  std::string s(n.scalar());
+  // The core schema's float: digits with an optional fraction and exponent.
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t exp = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp;
+    if (exp == 0) return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  double v = std::strtod(s.c_str(), nullptr);
+  if (!std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<size_t> invalid_utf8_offset(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::nullopt;
+}
+
+}  // namespace keyform::yaml

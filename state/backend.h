@@ -1,0 +1,70 @@
+#pragma once
+// Where the state, journal, objects and lock live. The local backend keeps
+// them in .keyform/ beside keyform.yaml; others (postgres) implement the same.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "state/journal_record.h"
+#include "state/object_store.h"
+#include "state/state.h"
+
+namespace keyform {
+
+enum class LockMode { kShared, kExclusive };  // plan/show: shared; apply/state: exclusive
+
+struct LockInfo {
+  std::string id;         // random, printed so `state unlock ID` can name it
+  std::string holder;     // user name
+  std::string host;
+  int pid = 0;
+  std::string operation;  // "apply", "plan", ...
+  std::string since;      // RFC 3339
+  std::string str() const;  // "apply by alice@ci-7 (pid 4711) since ..., lock id ..."
+};
+
+// Held until destroyed.
+class StateLock {
+ public:
+  virtual ~StateLock() = default;
+  virtual const LockInfo& info() const = 0;
+};
+
+struct LoadResult {
+  State state;
+  // Human-readable warnings (a torn last journal record that was dropped, an
+  // interrupted action). Never contain secret material.
+  std::vector<std::string> warnings;
+  // Intents with no matching done/remove: actions an earlier run started and
+  // did not finish.
+  std::vector<JournalRecord> unfinished;
+  size_t journal_records = 0;  // records replayed on top of the snapshot
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string describe() const = 0;  // e.g. "local backend in .keyform"
+  virtual bool initialized() const = 0;
+  // Creates the storage holding `initial`. Throws if it already exists.
+  virtual void create(const State& initial) = 0;
+  // Takes the lock, or throws LockedError naming the holder (exit code 3).
+  virtual std::unique_ptr<StateLock> lock(LockMode mode, const std::string& operation) = 0;
+  // Removes a lock left behind; refuses when its holder is still alive.
+  virtual void force_unlock(const std::string& lock_id) = 0;
+  // Snapshot + journal replay. A torn last journal record is dropped with a
+  // warning; any other corruption throws keyform::Error saying where.
+  virtual LoadResult load() = 0;
+  // Appends records; all of them are durable when it returns (one fsync:
+  // callers batch what completes together).
+  virtual void append(const std::vector<JournalRecord>& records) = 0;
+  // Rewrites the snapshot from `state` (temp, fsync, rename, fsync dir) and
+  // then empties the journal.
+  virtual void checkpoint(const State& state) = 0;
+  virtual ObjectStore& objects() = 0;
+};
+
+// Applies one journal record to a state (shared by every backend's replay).
+void apply_record(State& state, const JournalRecord& record);
+
+}  // namespace keyform

@@ -1,0 +1,25 @@
+#pragma once
+// One record of the journal. An `intent` is durable before the action's side
+// effects start; a `done` carries the new recorded entry (or its removal) and
+// is durable before the run reports the action as finished.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "state/state.h"
+
+namespace keyform {
+
+struct JournalRecord {
+  enum class Type : uint8_t { kIntent = 1, kDone = 2, kRemove = 3, kMeta = 4 };
+  Type type = Type::kIntent;
+  uint64_t serial = 0;      // the state serial after this record (kDone, kRemove, kMeta)
+  std::string action_id;    // kIntent, kDone, kRemove
+  std::string address;      // kIntent, kDone, kRemove
+  std::string action;       // "create", "renew", ... (kIntent)
+  std::optional<RecordedResource> entry;  // kDone: the new entry
+  std::string git_commit;   // kMeta: the applied commit
+  int64_t time = 0;         // unix seconds when written
+};
+
+}  // namespace keyform

@@ -1,0 +1,57 @@
+#pragma once
+// The recorded state: what keyform has done, per address. Public data only:
+// secret material lives in sealed objects, referenced here by id.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace keyform {
+
+inline constexpr int kStateFormatVersion = 1;
+
+struct RecordedResource {
+  std::string kind;
+  std::string name;
+  // sha256 over the canonical JSON of what the config said (spec and the
+  // envelope fields), and one digest per field, so a plan can say which field
+  // changed without keeping the values.
+  std::string spec_digest;
+  std::map<std::string, std::string> field_digests;  // "spec.dnsNames" -> hex
+  bool deletion_protection = false;
+  // Public attributes the provider recorded: serial numbers, fingerprints,
+  // not-before/not-after, certificate PEM, key version ids, deployed paths.
+  nlohmann::json attributes = nlohmann::json::object();
+  // role -> object id in the object store ("privateKey" -> "3f2a...").
+  std::map<std::string, std::string> objects;
+  std::vector<std::string> dependencies;  // addresses, sorted
+  std::string last_action_id;
+  int64_t updated_at = 0;  // unix seconds
+
+  std::string address() const { return kind + "/" + name; }
+};
+
+struct State {
+  int format_version = kStateFormatVersion;
+  std::string lineage;  // set once by init
+  uint64_t serial = 0;  // bumped by every recorded change
+  std::string git_commit;
+  // Verifies the root key without revealing it: HMAC-SHA256(root key,
+  // "keyform root key check"), hex. Set by init.
+  std::string root_key_check;
+  std::map<std::string, RecordedResource> resources;  // by address
+
+  const RecordedResource* find(const std::string& address) const {
+    auto it = resources.find(address);
+    return it == resources.end() ? nullptr : &it->second;
+  }
+};
+
+nlohmann::json to_json(const RecordedResource& r);
+RecordedResource recorded_from_json(const nlohmann::json& j);  // throws keyform::Error
+nlohmann::json to_json(const State& s);
+State state_from_json(const nlohmann::json& j);  // throws keyform::Error
+
+}  // namespace keyform
