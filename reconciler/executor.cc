@@ -194,12 +194,20 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     std::vector<Completion> done = pool.wait();
     in_flight -= done.size();
     // Group commit: one durable append for everything that finished together.
-    std::vector<JournalRecord> records;
+    std::vector<JournalRecord> records, failures;
     std::vector<size_t> succeeded;
     for (Completion& c : done) {
       const Action& a = actions[c.index];
       took[c.index] = c.took;
       if (!c.error.empty()) {
+        JournalRecord f;
+        f.type = JournalRecord::Type::kFailed;
+        f.action_id = a.id;
+        f.address = a.address;
+        f.serial = state.serial;
+        f.error = c.error;
+        f.time = env.now;
+        failures.push_back(std::move(f));
         observer.failed(a, c.error);
         ++result.failed;
         --outstanding;
@@ -222,13 +230,18 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       records.push_back(std::move(r));
       succeeded.push_back(c.index);
     }
-    if (!records.empty()) {
+    if (!records.empty() || !failures.empty()) {
+      // Serials of done records were numbered from the current state serial;
+      // failure records change nothing and go last.
+      for (JournalRecord& f : failures) f.serial = state.serial + records.size();
+      records.insert(records.end(), std::make_move_iterator(failures.begin()),
+                     std::make_move_iterator(failures.end()));
       env.backend.append(records);
       journal_since_checkpoint += records.size();
     }
     // The new entries are durable: fold them into the state, then drop the
     // objects they superseded, then release dependents.
-    for (size_t k = 0; k < records.size(); ++k) {
+    for (size_t k = 0; k < succeeded.size(); ++k) {
       const JournalRecord& r = records[k];
       const Action& a = actions[succeeded[k]];
       std::vector<std::string> obsolete;

@@ -1,6 +1,7 @@
 #include "schema/catalog.h"
 
 #include <map>
+#include <memory>
 
 #include "schema/embedded.h"
 #include "util/error.h"
@@ -38,6 +39,7 @@ json resolve_refs(const json& node, const json& root, int depth) {
 
 struct Catalog {
   std::map<std::string, json, std::less<>> parsed;
+  std::map<std::string, std::unique_ptr<CompiledSchema>, std::less<>> compiled;
   std::map<std::string, std::string_view, std::less<>> text;
 };
 
@@ -51,7 +53,9 @@ const Catalog& catalog() {
       } catch (const json::exception& e) {
         throw Error("embedded schema " + std::string(s.kind) + " is malformed: " + e.what());
       }
-      c.parsed.emplace(std::string(s.kind), resolve_refs(doc, doc, 0));
+      json resolved = resolve_refs(doc, doc, 0);
+      c.compiled.emplace(std::string(s.kind), std::make_unique<CompiledSchema>(resolved));
+      c.parsed.emplace(std::string(s.kind), std::move(resolved));
       c.text.emplace(std::string(s.kind), s.text);
     }
     return c;
@@ -65,6 +69,12 @@ const json* schema_for(std::string_view kind) {
   const auto& parsed = catalog().parsed;
   auto it = parsed.find(kind);
   return it == parsed.end() ? nullptr : &it->second;
+}
+
+const CompiledSchema* compiled_schema_for(std::string_view kind) {
+  const auto& compiled = catalog().compiled;
+  auto it = compiled.find(kind);
+  return it == compiled.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::string> schema_kinds() {

@@ -3,6 +3,8 @@
 // (schema/embedded.h). Parsed once, on first use; thread-safe.
 #include <nlohmann/json.hpp>
 
+#include "schema/compiled_schema.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +15,9 @@ namespace keyform::schema {
 // resolved so schema/validator.h can use it; nullptr for an unknown kind.
 // The pointer stays valid for the life of the process.
 const nlohmann::json* schema_for(std::string_view kind);
+
+// The same schema compiled for schema/validator.h and schema/yaml_json.h.
+const CompiledSchema* compiled_schema_for(std::string_view kind);
 
 // Every kind with a schema, sorted.
 std::vector<std::string> schema_kinds();

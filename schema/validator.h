@@ -8,7 +8,7 @@
 // minimum/maximum, minItems/maxItems, items, oneOf/anyOf, not, and format
 // "duration" (util/time.h's parse_duration). Other keywords (description,
 // default, $id, ...) are ignored; local "$ref"s must be resolved beforehand
-// (schema/catalog.h does it).
+// (schema/catalog.h does it, and holds each kind's CompiledSchema).
 //
 // YAML scalars are text, so: "string" accepts any scalar, "integer" a plain
 // scalar that reads as one (`1`, not `"1"`), "boolean" a plain true/false.
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "schema/compiled_schema.h"
 #include "schema/yaml_document.h"
 
 namespace keyform::schema {
@@ -37,8 +38,12 @@ struct SchemaError {
   std::string message;
 };
 
-// Errors in document order of discovery; empty when `doc` is valid.
-// Thread-safe; compiled patterns are cached process-wide.
+// Errors in the order found; empty when `doc` is valid. Thread-safe.
+std::vector<SchemaError> validate(const yaml::Node& doc, const CompiledSchema& schema);
+// Against one rule of `schema`, such as a oneOf branch.
+std::vector<SchemaError> validate(const yaml::Node& doc, const CompiledSchema& schema,
+                                  const Rule& rule);
+// The same, compiling `schema` first: for one-off use.
 std::vector<SchemaError> validate(const yaml::Node& doc, const nlohmann::json& schema);
 
 // How a JSON pointer reads in messages: "/spec/files/0/path" ->

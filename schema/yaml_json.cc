@@ -23,80 +23,56 @@ json infer_scalar(const yaml::Node& n) {
   return std::string(n.scalar());
 }
 
-// The scalar as `type`, or nullopt when it does not read as one.
-std::optional<json> typed_scalar(const yaml::Node& n, std::string_view type) {
-  if (type == "string") return std::string(n.scalar());
-  if (type == "integer") {
-    if (auto i = yaml::plain_integer(n)) return *i;
-  } else if (type == "number") {
-    if (auto d = yaml::plain_number(n)) return *d;
-  } else if (type == "boolean") {
+// The scalar as the most specific of `types` it reads as, or nullopt.
+std::optional<json> typed_scalar(const yaml::Node& n, uint8_t types) {
+  if (types & kBoolean)
     if (auto b = yaml::plain_boolean(n)) return *b;
-  }
+  if (types & kInteger)
+    if (auto i = yaml::plain_integer(n)) return *i;
+  if (types & kNumber)
+    if (auto d = yaml::plain_number(n)) return *d;
+  if (types & kString) return std::string(n.scalar());
   return std::nullopt;
-}
-
-// Whether a schema says what types a node's parts have.
-bool shapes(const json& s) {
-  return s.is_object() && (s.contains("type") || s.contains("properties") || s.contains("items") ||
-                           s.contains("additionalProperties") || s.contains("oneOf") ||
-                           s.contains("anyOf"));
 }
 
 class Converter {
  public:
-  json convert(const yaml::Node& n, const json& s, int depth) {
+  explicit Converter(const CompiledSchema& schema) : schema_(schema) {}
+
+  json convert(const yaml::Node& n, const Rule& r, int depth) {
     if (budget_-- == 0)
       throw Error("document too large (over " + std::to_string(kMaxDocumentNodes) +
                   " nodes, counting each use of an alias)");
     if (depth > kMaxDepth)
       throw Error("document nested too deeply (over " + std::to_string(kMaxDepth) + " levels)");
-    static const json kAnything = json::object();
-    const json& schema = s.is_object() ? s : kAnything;
-    for (const char* combinator : {"oneOf", "anyOf"}) {
-      auto it = schema.find(combinator);
-      if (it == schema.end() || !it->is_array()) continue;
-      for (const json& branch : *it) {
-        if (!validate(n, branch).empty()) continue;
-        if (shapes(branch)) return convert(n, branch, depth);
+    for (const std::vector<int>* branches : {&r.one_of, &r.any_of}) {
+      for (int b : *branches) {
+        const Rule& branch = schema_.rule(b);
+        if (!validate(n, schema_, branch).empty()) continue;
+        if (branch.shapes) return convert(n, branch, depth);
         break;  // a branch that only constrains, like {"required": [...]}
       }
     }
     switch (n.type()) {
       case yaml::NodeType::kNull:
         return nullptr;
-      case yaml::NodeType::kScalar: {
-        auto t = schema.find("type");
-        if (t != schema.end() && t->is_string()) {
-          if (auto v = typed_scalar(n, t->get_ref<const std::string&>())) return *v;
-        } else if (t != schema.end() && t->is_array()) {
-          // Of the types allowed, the most specific one the scalar reads as.
-          for (const char* one : {"boolean", "integer", "number", "string"}) {
-            if (std::find(t->begin(), t->end(), one) == t->end()) continue;
-            if (auto v = typed_scalar(n, one)) return *v;
-          }
-        }
+      case yaml::NodeType::kScalar:
+        if (auto v = typed_scalar(n, r.types)) return *v;
         return infer_scalar(n);
-      }
       case yaml::NodeType::kSequence: {
-        auto items = schema.find("items");
-        const json& item_schema = items != schema.end() ? *items : kAnything;
         json out = json::array();
-        for (size_t i = 0; i < n.size(); ++i) out.push_back(convert(n.item(i), item_schema, depth + 1));
+        for (size_t i = 0; i < n.size(); ++i)
+          out.push_back(convert(n.item(i), r.items >= 0 ? schema_.rule(r.items) : kAnything,
+                                depth + 1));
         return out;
       }
       case yaml::NodeType::kMapping: {
-        auto props = schema.find("properties");
-        auto extra = schema.find("additionalProperties");
         json out = json::object();
         for (size_t i = 0; i < n.size(); ++i) {
-          std::string key(n.key(i).scalar());
-          const json* child = &kAnything;
-          if (props != schema.end() && props->contains(key))
-            child = &(*props)[key];
-          else if (extra != schema.end() && extra->is_object())
-            child = &*extra;
-          out[key] = convert(n.value(i), *child, depth + 1);
+          std::string_view key = n.key(i).scalar();
+          int p = r.property(key);
+          if (p < 0) p = r.additional;
+          out[std::string(key)] = convert(n.value(i), p >= 0 ? schema_.rule(p) : kAnything, depth + 1);
         }
         return out;
       }
@@ -105,6 +81,8 @@ class Converter {
   }
 
  private:
+  static inline const Rule kAnything{};
+  const CompiledSchema& schema_;
   size_t budget_ = kMaxDocumentNodes;
 };
 
@@ -123,7 +101,11 @@ std::string unescape(std::string_view token) {
 
 }  // namespace
 
-json to_json(const yaml::Node& n, const json& schema) { return Converter().convert(n, schema, 0); }
+json to_json(const yaml::Node& n, const CompiledSchema& schema) {
+  return Converter(schema).convert(n, schema.root(), 0);
+}
+
+json to_json(const yaml::Node& n, const json& schema) { return to_json(n, CompiledSchema(schema)); }
 
 yaml::Mark mark_at(const yaml::Node& doc, std::string_view pointer) {
   yaml::Node node = doc;

@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "schema/compiled_schema.h"
 #include "schema/yaml_document.h"
 
 namespace keyform::schema {
@@ -16,6 +17,8 @@ namespace keyform::schema {
 // use the first alternative the node satisfies. Defaults are not filled in.
 // Throws keyform::Error "document too large" past kMaxDocumentNodes nodes
 // (an alias counted each time it is reached) or past 64 levels of nesting.
+nlohmann::json to_json(const yaml::Node& n, const CompiledSchema& schema);
+// The same, compiling `schema` first: for one-off use.
 nlohmann::json to_json(const yaml::Node& n, const nlohmann::json& schema);
 
 // Where the field at a JSON pointer was written: a scalar's own position; a

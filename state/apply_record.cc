@@ -6,6 +6,7 @@ namespace keyform {
 void apply_record(State& state, const JournalRecord& record) {
   switch (record.type) {
     case JournalRecord::Type::kIntent:
+    case JournalRecord::Type::kFailed:
       return;  // an intent announces a change; only its done record makes it
     case JournalRecord::Type::kDone: {
       if (!record.entry)

@@ -35,7 +35,7 @@ uint32_t get_u32(const char* p) {
   return v;
 }
 
-bool known_type(uint8_t t) { return t >= 1 && t <= 4; }
+bool known_type(uint8_t t) { return t >= 1 && t <= 5; }
 
 const char* type_name(Type t) {
   switch (t) {
@@ -47,6 +47,8 @@ const char* type_name(Type t) {
       return "remove";
     case Type::kMeta:
       return "meta";
+    case Type::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -135,6 +137,11 @@ std::string encode_record_payload(const JournalRecord& r) {
     case Type::kMeta:
       j["git_commit"] = r.git_commit;
       break;
+    case Type::kFailed:
+      j["action_id"] = r.action_id;
+      j["address"] = r.address;
+      j["error"] = r.error;
+      break;
     default:
       throw Error("journal record of unknown type " + std::to_string(static_cast<int>(r.type)));
   }
@@ -182,6 +189,11 @@ JournalRecord decode_record_payload(Type type, std::string_view payload) {
       break;
     case Type::kMeta:
       r.git_commit = string_field(j, "git_commit");
+      break;
+    case Type::kFailed:
+      r.action_id = string_field(j, "action_id");
+      r.address = string_field(j, "address");
+      r.error = string_field(j, "error");
       break;
   }
   return r;

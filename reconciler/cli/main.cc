@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   using namespace keyform::cli;
   CLI::App app{"keyform: a declarative reconciler for private PKI and secrets", "keyform"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the command: `apply --parallelism 2`
   app.set_version_flag("--version", "keyform 0.1.0");
   GlobalOptions global;
   app.add_option("-C", global.dir, "Run in this config directory (the one holding keyform.yaml)");

@@ -191,7 +191,7 @@ class Loader {
       report(pos(file, kind_node.mark()), msg);
       return;
     }
-    const json* schema = schema::schema_for(kind);
+    const schema::CompiledSchema* schema = schema::compiled_schema_for(kind);
     if (!schema) {
       report(pos(file, kind_node.mark()), "kind " + kind + " has no schema (a keyform bug)");
       return;
@@ -236,7 +236,8 @@ class Loader {
     loaded_.push_back(Loaded{doc});
   }
 
-  bool validate(const yaml::Node& doc, const json& schema, const std::string& file) {
+  bool validate(const yaml::Node& doc, const schema::CompiledSchema& schema,
+                const std::string& file) {
     std::vector<schema::SchemaError> errors = schema::validate(doc, schema);
     for (schema::SchemaError& e : errors) report(pos(file, e.mark), std::move(e.message));
     return errors.empty();
@@ -250,7 +251,7 @@ class Loader {
     }
     project_seen_ = true;
     project_pos_ = at;
-    const json* schema = schema::schema_for("Project");
+    const schema::CompiledSchema* schema = schema::compiled_schema_for("Project");
     if (!schema) {
       report(at, "kind Project has no schema (a keyform bug)");
       return;

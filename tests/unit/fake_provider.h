@@ -3,6 +3,7 @@
 //   deps: ["Fake/a", ...]   references (the graph's edges)
 //   fail: true              apply throws
 //   version: N              a change replaces; propagates to dependents
+//   isolated: true          ignores upstream changes (stays a no-op)
 // apply() logs "start X"/"end X" and can wait on a gate, so tests can see
 // order and concurrency.
 #include <algorithm>
@@ -35,8 +36,9 @@ class FakeProvider : public Provider {
     if (in.replace_requested) return {ActionType::kReplace, {"replacement requested"}};
     Change c;
     for (const std::string& f : in.changed_fields) c.reasons.push_back(f + " changed");
+    const bool isolated = in.desired.spec.value("isolated", false);
     for (const auto& d : in.desired.spec.value("deps", nlohmann::json::array()))
-      if (const Action* a = in.planned(d.get<std::string>()); a && changes_outputs(a->type))
+      if (const Action* a = isolated ? nullptr : in.planned(d.get<std::string>()); a && changes_outputs(a->type))
         c.reasons.push_back(d.get<std::string>() + " changes");
     if (!c.reasons.empty()) c.type = ActionType::kReplace;
     return c;
@@ -48,12 +50,12 @@ class FakeProvider : public Provider {
     int seen = max_running_.load();
     while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
     }
-    if (gate_width_ > 1) {
-      // Wait (bounded) until gate_width_ applies run at once.
+    if (++arrived_ <= gate_width_) {
+      // The first gate_width_ applies wait (bounded) for each other: with
+      // fewer workers than that, max_running() stays below the width.
       std::unique_lock<std::mutex> lock(mu_);
       cv_.notify_all();
-      cv_.wait_for(lock, std::chrono::seconds(5), [&] { return running_ >= gate_width_; });
-      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(5), [&] { return arrived_ >= gate_width_; });
     }
     bool fail = ctx.desired && ctx.desired->spec.value("fail", false);
     --running_;
@@ -84,6 +86,7 @@ class FakeProvider : public Provider {
   mutable std::vector<std::string> log_;
   mutable std::atomic<int> running_{0};
   mutable std::atomic<int> max_running_{0};
+  mutable std::atomic<int> arrived_{0};
   int gate_width_ = 0;
 };
 
