@@ -140,8 +140,7 @@ std::vector<std::string> Graph::dependents(const std::string& address) const {
   return id ? names(dependents_[*id]) : std::vector<std::string>();
 }
 
-std::vector<std::string> Graph::closure(Id start,
-                                        const std::vector<std::vector<Id>>& next) const {
+std::vector<std::string> Graph::closure(Id start, const std::vector<std::vector<Id>>& next) const {
   std::vector<bool> seen(size(), false);
   std::vector<Id> todo = {start}, found;
   seen[start] = true;

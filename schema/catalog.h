@@ -2,12 +2,11 @@
 // The JSON Schema of every kind, from the copies embedded at build time
 // (schema/embedded.h). Parsed once, on first use; thread-safe.
 #include <nlohmann/json.hpp>
-
-#include "schema/compiled_schema.h"
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "schema/compiled_schema.h"
 
 namespace keyform::schema {
 

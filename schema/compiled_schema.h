@@ -2,9 +2,8 @@
 // A JSON Schema read once into rules the validator and the converter walk
 // without looking keywords up by name: loading 10,000 documents spends its
 // time on the documents, not on the schema. Patterns are compiled here.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
@@ -26,8 +25,8 @@ enum TypeBit : uint8_t {
 
 // One schema object. Indexes refer to CompiledSchema::rule(); -1 is none.
 struct Rule {
-  bool never = false;  // the schema `false`
-  uint8_t types = 0;   // 0: any type
+  bool never = false;                            // the schema `false`
+  uint8_t types = 0;                             // 0: any type
   const nlohmann::json* type_keyword = nullptr;  // as written, for messages
   const nlohmann::json* const_value = nullptr;
   const nlohmann::json* enum_values = nullptr;  // an array

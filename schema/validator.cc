@@ -35,10 +35,14 @@ std::string in_quotes(std::string_view s) {
 // What the user wrote, for "(got ...)".
 std::string describe(const yaml::Node& n) {
   switch (n.type()) {
-    case yaml::NodeType::kNull: return "nothing";
-    case yaml::NodeType::kMapping: return "a mapping";
-    case yaml::NodeType::kSequence: return "a list";
-    case yaml::NodeType::kScalar: break;
+    case yaml::NodeType::kNull:
+      return "nothing";
+    case yaml::NodeType::kMapping:
+      return "a mapping";
+    case yaml::NodeType::kSequence:
+      return "a list";
+    case yaml::NodeType::kScalar:
+      break;
   }
   return in_quotes(n.scalar());
 }
@@ -46,10 +50,14 @@ std::string describe(const yaml::Node& n) {
 bool has_type(const yaml::Node& n, uint8_t types) {
   if (types == 0) return true;
   switch (n.type()) {
-    case yaml::NodeType::kNull: return types & kNull;
-    case yaml::NodeType::kMapping: return types & kObject;
-    case yaml::NodeType::kSequence: return types & kArray;
-    case yaml::NodeType::kScalar: break;
+    case yaml::NodeType::kNull:
+      return types & kNull;
+    case yaml::NodeType::kMapping:
+      return types & kObject;
+    case yaml::NodeType::kSequence:
+      return types & kArray;
+    case yaml::NodeType::kScalar:
+      break;
   }
   return (types & kString) || ((types & kInteger) && yaml::plain_integer(n)) ||
          ((types & kNumber) && yaml::plain_number(n)) ||
@@ -58,8 +66,8 @@ bool has_type(const yaml::Node& n, uint8_t types) {
 
 std::string expected_types(uint8_t types) {
   static const std::pair<uint8_t, const char*> kNames[] = {
-      {kString, "a string"},   {kInteger, "an integer"}, {kNumber, "a number"},
-      {kBoolean, "true or false"}, {kObject, "a mapping"}, {kArray, "a list"},
+      {kString, "a string"},       {kInteger, "an integer"}, {kNumber, "a number"},
+      {kBoolean, "true or false"}, {kObject, "a mapping"},   {kArray, "a list"},
       {kNull, "nothing"}};
   std::vector<const char*> names;
   for (const auto& [bit, name] : kNames)
@@ -91,7 +99,9 @@ bool equals(const yaml::Node& n, const json& v) {
   return false;  // structured enum values are not used by keyform's schemas
 }
 
-std::string show(const json& v) { return v.is_string() ? in_quotes(v.get<std::string>()) : v.dump(); }
+std::string show(const json& v) {
+  return v.is_string() ? in_quotes(v.get<std::string>()) : v.dump();
+}
 
 struct Budget {
   size_t left = kMaxDocumentNodes;
@@ -265,7 +275,8 @@ class Walker {
       pointer_.resize(old);
     }
     for (const std::string& field : r.required)
-      if (!n.get(field).valid()) error(at, "missing required field " + in_quotes(field) + in_where());
+      if (!n.get(field).valid())
+        error(at, "missing required field " + in_quotes(field) + in_where());
   }
 
   // Whether the i-th key repeats an earlier one. Quadratic only in the size
@@ -299,9 +310,8 @@ class Walker {
       error(at, prefix() + "matches more than one of its alternative forms");
       return;
     }
-    bool all_required = std::all_of(branches.begin(), branches.end(), [&](int b) {
-      return schema_.rule(b).only_required;
-    });
+    bool all_required = std::all_of(branches.begin(), branches.end(),
+                                    [&](int b) { return schema_.rule(b).only_required; });
     if (all_required) {
       std::string fields;
       for (size_t i = 0; i < branches.size(); ++i) {

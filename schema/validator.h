@@ -15,7 +15,6 @@
 // Duplicate keys in a mapping are errors. One error is reported per value:
 // the first of type, const/enum, format, pattern, length, range.
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>

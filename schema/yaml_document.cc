@@ -176,14 +176,14 @@ class StreamBuilder {
         return false;
       }
       case YAML_SEQUENCE_START_EVENT:
-        open_.push_back({new_node(NodeType::kSequence, ev.start_mark,
-                                  as_view(ev.data.sequence_start.tag)),
-                         pending_.size(), std::string(as_view(ev.data.sequence_start.anchor))});
+        open_.push_back(
+            {new_node(NodeType::kSequence, ev.start_mark, as_view(ev.data.sequence_start.tag)),
+             pending_.size(), std::string(as_view(ev.data.sequence_start.anchor))});
         return false;
       case YAML_MAPPING_START_EVENT:
-        open_.push_back({new_node(NodeType::kMapping, ev.start_mark,
-                                  as_view(ev.data.mapping_start.tag)),
-                         pending_.size(), std::string(as_view(ev.data.mapping_start.anchor))});
+        open_.push_back(
+            {new_node(NodeType::kMapping, ev.start_mark, as_view(ev.data.mapping_start.tag)),
+             pending_.size(), std::string(as_view(ev.data.mapping_start.anchor))});
         return false;
       case YAML_SEQUENCE_END_EVENT:
       case YAML_MAPPING_END_EVENT: {
@@ -227,11 +227,6 @@ std::unique_ptr<Stream> Stream::parse(std::string_view text) {
                       std::string("not valid UTF-8 (byte ") + byte + "); save the file as UTF-8");
   }
   auto s = std::unique_ptr<Stream>(new Stream);
-  // Rough sizes for a config file (a node per ~12 bytes), so the arenas
-  // seldom grow: growing large vectors is what malloc is slowest at.
-  s->text_.reserve(text.size());
-  s->nodes_.reserve(text.size() / 12 + 8);
-  s->children_.reserve(text.size() / 8 + 8);
   StreamBuilder(s.get()).run(text);
   return s;
 }

@@ -101,8 +101,8 @@ class Stream {
     NodeType type = NodeType::kNull;
     bool plain = false;
     uint32_t line = 0, column = 0;
-    uint32_t text_begin = 0, text_size = 0;  // into text_
-    uint32_t tag_begin = 0, tag_size = 0;    // into text_
+    uint32_t text_begin = 0, text_size = 0;     // into text_
+    uint32_t tag_begin = 0, tag_size = 0;       // into text_
     uint32_t child_begin = 0, child_count = 0;  // into children_
   };
   std::vector<Entry> nodes_;

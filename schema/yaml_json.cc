@@ -62,8 +62,8 @@ class Converter {
       case yaml::NodeType::kSequence: {
         json out = json::array();
         for (size_t i = 0; i < n.size(); ++i)
-          out.push_back(convert(n.item(i), r.items >= 0 ? schema_.rule(r.items) : kAnything,
-                                depth + 1));
+          out.push_back(
+              convert(n.item(i), r.items >= 0 ? schema_.rule(r.items) : kAnything, depth + 1));
         return out;
       }
       case yaml::NodeType::kMapping: {
@@ -72,7 +72,8 @@ class Converter {
           std::string_view key = n.key(i).scalar();
           int p = r.property(key);
           if (p < 0) p = r.additional;
-          out[std::string(key)] = convert(n.value(i), p >= 0 ? schema_.rule(p) : kAnything, depth + 1);
+          out[std::string(key)] =
+              convert(n.value(i), p >= 0 ? schema_.rule(p) : kAnything, depth + 1);
         }
         return out;
       }

@@ -2,7 +2,6 @@
 // From a validated YAML document to the JSON the rest of keyform works with,
 // and from a JSON pointer back to where the user wrote it.
 #include <nlohmann/json.hpp>
-
 #include <string_view>
 
 #include "schema/compiled_schema.h"

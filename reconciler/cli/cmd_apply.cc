@@ -64,11 +64,9 @@ bool confirmed() {
 
 int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   Workspace ws(global);
+  auto loaded = ws.load_state(LockMode::kExclusive, "apply");
   Backend& backend = ws.backend();
-  auto lock = backend.lock(LockMode::kExclusive, "apply");
-  LoadResult loaded = backend.load();
-  print_warnings(loaded.warnings, ws.style());
-  State& state = loaded.state;
+  State& state = loaded.state();
   Plan plan = make_plan_for(ws, state, opts.flags);
   std::cout << render_plan_text(plan, ws.style());
   if (!plan.errors.empty()) return kExitError;

@@ -10,8 +10,10 @@ namespace keyform::cli {
 void add_plan_flags(CLI::App* cmd, PlanFlags* flags, bool with_at) {
   if (with_at)
     cmd->add_option("--at", flags->at, "Plan as if it were this time (RFC 3339): previews renewals");
-  cmd->add_option("--target", flags->targets, "Plan only this address and what it depends on (repeatable)");
-  cmd->add_option("--replace", flags->replace, "Force replacement of this address (repeatable)");
+  cmd->add_option("--target", flags->targets, "Plan only this address and what it depends on (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--replace", flags->replace, "Force replacement of this address (repeatable)")
+      ->allow_extra_args(false);
 }
 
 Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags) {
@@ -37,11 +39,8 @@ struct PlanCommand {
 
 int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
   Workspace ws(global);
-  Backend& backend = ws.backend();
-  auto lock = backend.lock(LockMode::kShared, "plan");
-  LoadResult loaded = backend.load();
-  print_warnings(loaded.warnings, ws.style());
-  Plan plan = make_plan_for(ws, loaded.state, opts.flags);
+  auto loaded = ws.load_state(LockMode::kShared, "plan");
+  Plan plan = make_plan_for(ws, loaded.state(), opts.flags);
   if (opts.json)
     std::cout << render_plan_json(plan).dump(2) << "\n";
   else

@@ -51,11 +51,8 @@ void print_entry(const RecordedResource& r, bool full, const Style& style) {
 
 int run_show(const GlobalOptions& global, const ShowCommand& opts) {
   Workspace ws(global);
-  Backend& backend = ws.backend();
-  auto lock = backend.lock(LockMode::kShared, "show");
-  LoadResult loaded = backend.load();
-  print_warnings(loaded.warnings, ws.style());
-  const State& state = loaded.state;
+  auto loaded = ws.load_state(LockMode::kShared, "show");
+  const State& state = loaded.state();
   if (!opts.address.empty()) {
     const RecordedResource* r = state.find(opts.address);
     if (!r) throw Error(opts.address + " is not in the state");

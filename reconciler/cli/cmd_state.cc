@@ -10,28 +10,22 @@ namespace {
 
 int run_list(const GlobalOptions& global) {
   Workspace ws(global);
-  Backend& backend = ws.backend();
-  auto lock = backend.lock(LockMode::kShared, "state list");
-  LoadResult loaded = backend.load();
-  print_warnings(loaded.warnings, ws.style());
-  for (const auto& [address, r] : loaded.state.resources) std::cout << address << "\n";
+  auto loaded = ws.load_state(LockMode::kShared, "state list");
+  for (const auto& [address, r] : loaded.state().resources) std::cout << address << "\n";
   return kExitOk;
 }
 
 int run_rm(const GlobalOptions& global, const std::string& address) {
   Workspace ws(global);
-  Backend& backend = ws.backend();
-  auto lock = backend.lock(LockMode::kExclusive, "state rm");
-  LoadResult loaded = backend.load();
-  print_warnings(loaded.warnings, ws.style());
-  if (!loaded.state.find(address)) throw Error(address + " is not in the state");
+  auto loaded = ws.load_state(LockMode::kExclusive, "state rm");
+  if (!loaded.state().find(address)) throw Error(address + " is not in the state");
   JournalRecord r;
   r.type = JournalRecord::Type::kRemove;
   r.address = address;
   r.action_id = "state-rm";
-  r.serial = loaded.state.serial + 1;
+  r.serial = loaded.state().serial + 1;
   r.time = ws.now();
-  backend.append({r});
+  ws.backend().append({r});
   std::cout << "Removed " << address << " from the state (serial " << r.serial << ").\n"
             << "keyform no longer manages it: its sealed objects stay in the store and any files it "
                "deployed stay in place.\n";

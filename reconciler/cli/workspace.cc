@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -15,10 +16,19 @@
 
 namespace keyform::cli {
 
-Workspace::Workspace(const GlobalOptions& global)
-    : global_(global),
-      config_(load_config(global.dir, builtin_providers())),
-      graph_(build_graph(config_, builtin_providers())) {
+namespace {
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+Workspace::Workspace(const GlobalOptions& global) : global_(global) {
+  auto start = std::chrono::steady_clock::now();
+  config_ = load_config(global.dir, builtin_providers());
+  graph_ = build_graph(config_, builtin_providers());
+  if (global.verbose)
+    std::cerr << "keyform: loaded " << config_.resources.size() << " resources from " << config_.dir.string()
+              << " in " << static_cast<int>(ms_since(start)) << " ms\n";
   if (config_.project.backend_type != "local")
     throw Error("backend type " + config_.project.backend_type + " is not supported");
   backend_ = make_local_backend(state_dir());
@@ -91,6 +101,19 @@ SecretBytes Workspace::root_key(const State& state) const {
                   "): it was initialised with another key");
   }
   return key;
+}
+
+Workspace::LoadedState Workspace::load_state(LockMode mode, const std::string& operation) {
+  auto start = std::chrono::steady_clock::now();
+  LoadedState out;
+  out.lock = backend().lock(mode, operation);
+  out.loaded = backend().load();
+  print_warnings(out.loaded.warnings, style());
+  if (global_.verbose)
+    std::cerr << "keyform: state serial " << out.loaded.state.serial << ", " << out.loaded.state.resources.size()
+              << " recorded, " << out.loaded.journal_records << " journal records replayed, in "
+              << static_cast<int>(ms_since(start)) << " ms\n";
+  return out;
 }
 
 void print_warnings(const std::vector<std::string>& warnings, const Style& style) {

@@ -49,6 +49,14 @@ class Workspace {
   // The root key from KEYFORM_ROOT_KEY (or the configured variable or
   // file), else .keyform/root.key; checked against the state.
   SecretBytes root_key(const State& state) const;
+  // Takes the lock and loads the state, printing load warnings (and, with
+  // -v, what was loaded) to stderr. The lock is held while the result lives.
+  struct LoadedState {
+    std::unique_ptr<StateLock> lock;
+    LoadResult loaded;
+    State& state() { return loaded.state; }
+  };
+  LoadedState load_state(LockMode mode, const std::string& operation);
   // Where init would look for or put a root key, and whether one is given.
   std::filesystem::path default_root_key_file() const;
 

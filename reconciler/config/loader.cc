@@ -1,8 +1,11 @@
 #include "reconciler/config/loader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -49,7 +52,12 @@ bool yaml_file(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml";
 }
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string in_quotes(std::string_view s) {
+  std::string out = "\"";
+  out.append(s);
+  out += '"';
+  return out;
+}
 
 // A provider's message about a field, led by the field's full path:
 // ("/spec/type", "type: x") and ("/spec/type", "x") both read "spec.type: x";
@@ -69,11 +77,6 @@ std::string field_message(const std::string& field, const std::string& message) 
   return path + ": " + message;
 }
 
-// One document that passed its schema, with its YAML kept for positions.
-struct Loaded {
-  yaml::Node node;
-};
-
 class Loader {
  public:
   Loader(const fs::path& dir, const ProviderRegistry& registry)
@@ -90,10 +93,12 @@ class Loader {
     if (!fs::is_regular_file(project_file, ec))
       throw ConfigError({Diagnostic{SourcePos{std::string(kProjectFile)},
                                     "no keyform.yaml in " + dir_.string()}});
-    load_file(project_file, std::string(kProjectFile), true);
+    load_parsed(parse(std::string(kProjectFile)), std::string(kProjectFile), true);
     if (!project_seen_ && !project_file_failed_)
       report(SourcePos{std::string(kProjectFile), 1, 1}, "keyform.yaml holds no Project document");
-    for (const std::string& rel : config_files()) load_file(dir_ / rel, rel, false);
+    std::vector<std::string> files = config_files();
+    std::vector<Parsed> parsed = parse_all(files);
+    for (size_t i = 0; i < files.size(); ++i) load_parsed(std::move(parsed[i]), files[i], false);
     check_project_references();
     for (size_t i = 0; i < config_.resources.size(); ++i) check_resource(i);
     check_cycles();
@@ -138,27 +143,57 @@ class Loader {
     return out;
   }
 
-  void load_file(const fs::path& path, const std::string& rel, bool project_file) {
+  // A file read and parsed, or why it could not be.
+  struct Parsed {
     std::unique_ptr<yaml::Stream> stream;
+    std::optional<Diagnostic> error;
+  };
+
+  Parsed parse(const std::string& rel) const {
+    Parsed p;
     try {
-      stream = yaml::Stream::parse(read_file(path));
+      p.stream = yaml::Stream::parse(read_file(dir_ / rel));
     } catch (const yaml::SyntaxError& e) {
-      report(pos(rel, e.mark()), e.what());
-      if (project_file) project_file_failed_ = true;
-      return;
+      p.error = Diagnostic{pos(rel, e.mark()), e.what()};
     } catch (const Error& e) {
-      report(SourcePos{rel}, e.what());
+      p.error = Diagnostic{SourcePos{rel}, e.what()};
+    }
+    return p;
+  }
+
+  // Parsing is most of the work of loading, and files are independent:
+  // spread them over the cores. Everything after is in file order.
+  std::vector<Parsed> parse_all(const std::vector<std::string>& files) const {
+    std::vector<Parsed> out(files.size());
+    size_t threads = std::min<size_t>(
+        {std::max(1u, std::thread::hardware_concurrency()), 4, files.size() / 8 + 1});
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < files.size();) out[i] = parse(files[i]);
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    return out;
+  }
+
+  void load_parsed(Parsed p, const std::string& rel, bool project_file) {
+    if (p.error) {
+      diagnostics_.push_back(std::move(*p.error));
       if (project_file) project_file_failed_ = true;
       return;
     }
-    for (size_t i = 0; i < stream->size(); ++i) load_document(stream->document(i), rel, project_file);
-    streams_.push_back(std::move(stream));
+    for (size_t i = 0; i < p.stream->size(); ++i)
+      load_document(p.stream->document(i), rel, project_file);
+    streams_.push_back(std::move(p.stream));
   }
 
   void load_document(const yaml::Node& doc, const std::string& file, bool project_file) {
     if (!doc.is_mapping()) {
       report(pos(file, doc.mark()), "expected a mapping with kind, name and spec (got " +
-                                        std::string(doc.is_sequence() ? "a list" : "a scalar") + ")");
+                                        std::string(doc.is_sequence() ? "a list" : "a scalar") +
+                                        ")");
       return;
     }
     yaml::Node kind_node = doc.get("kind");
@@ -233,7 +268,7 @@ class Loader {
     r.pos = std::move(at);
     config_.by_address.emplace(r.address(), config_.resources.size());
     config_.resources.push_back(std::move(r));
-    loaded_.push_back(Loaded{doc});
+    nodes_.push_back(doc);
   }
 
   bool validate(const yaml::Node& doc, const schema::CompiledSchema& schema,
@@ -294,7 +329,7 @@ class Loader {
   bool check_address(const std::string& address, const yaml::Node& node, const std::string& field,
                      const std::string& file) {
     if (config_.by_address.count(address) || declared_.count(address)) return true;
-    if (unreported_.count(address)) return false;  // already reported at its source
+    if (missing_defaults_.count(address)) return false;  // already reported at its source
     SourcePos at = pos(file, schema::mark_at(node, field));
     std::string path = schema::field_path(field);
     std::string kind, name;
@@ -318,14 +353,13 @@ class Loader {
     if (!project_node_.valid() || !config_.project.defaults.contains("kmsKey")) return;
     if (!registry_.find("KmsKey")) return;
     std::string address = "KmsKey/" + config_.project.defaults["kmsKey"].get<std::string>();
-    if (!check_address(address, project_node_, "/spec/defaults/kmsKey",
-                       std::string(kProjectFile)))
-      unreported_.insert(address);  // resources that inherit it say nothing more
+    if (!check_address(address, project_node_, "/spec/defaults/kmsKey", std::string(kProjectFile)))
+      missing_defaults_.insert(address);  // resources that inherit it say nothing more
   }
 
   void check_resource(size_t i) {
     const Resource& r = config_.resources[i];
-    const yaml::Node& node = loaded_[i].node;
+    const yaml::Node& node = nodes_[i];
     const Provider* provider = registry_.find(r.kind);
     const std::string& file = r.pos.file;
     DiagnosticSink sink = [&](const std::string& field, const std::string& message) {
@@ -353,21 +387,22 @@ class Loader {
       g.add_edge(config_.resources[from].address(), config_.resources[to].address());
     std::vector<std::string> cycle = g.find_cycle();
     if (cycle.empty()) return;
-    report(config_.resources[config_.by_address.at(cycle.front())].pos,
-           CycleError(cycle).what());
+    report(config_.resources[config_.by_address.at(cycle.front())].pos, CycleError(cycle).what());
   }
 
   fs::path dir_;
   const ProviderRegistry& registry_;
   std::vector<std::string> kinds_;  // the registry's and Project, sorted
   Config config_;
-  std::vector<Loaded> loaded_;  // parallel to config_.resources
+  // The parsed files, kept while loading so that any field of a resource
+  // can be traced back to its line and column.
   std::vector<std::unique_ptr<yaml::Stream>> streams_;
+  std::vector<yaml::Node> nodes_;  // parallel to config_.resources
   std::vector<Diagnostic> diagnostics_;
   // Every address written, valid or not, and where it first was.
   std::unordered_map<std::string, SourcePos> declared_;
   std::map<std::string, std::vector<std::string>> names_by_kind_;
-  std::unordered_set<std::string> unreported_;
+  std::unordered_set<std::string> missing_defaults_;
   std::vector<std::pair<size_t, size_t>> graph_edges_;  // resource indexes
   bool project_seen_ = false;
   bool project_file_failed_ = false;

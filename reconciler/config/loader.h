@@ -35,7 +35,9 @@ class ConfigError : public Error {
 };
 
 // Throws ConfigError listing every problem; "no keyform.yaml in DIR" when
-// dir holds none. Config::dir is `dir` made absolute.
+// dir holds none. Config::dir is `dir` made absolute; resources are in file
+// order (keyform.yaml's first, then by path) and document order within a
+// file. Schema defaults are not filled into specs: providers apply them.
 Config load_config(const std::filesystem::path& dir, const ProviderRegistry& registry);
 
 // A resource's edges: its provider's references, then its dependsOn

@@ -1,6 +1,7 @@
 #pragma once
 // The desired state: resources as written in the config, after schema
 // validation. Specs are kept as JSON (the schema has already checked them).
+// Header-only: providers/ use these types without linking reconciler/.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -16,7 +17,10 @@ struct SourcePos {
   std::string file;  // relative to the config directory
   int line = 0;      // 1-based
   int column = 0;    // 1-based
-  std::string str() const;  // "certs/web.yaml:12:5"
+  // "certs/web.yaml:12:5"
+  std::string str() const {
+    return line > 0 ? file + ":" + std::to_string(line) + ":" + std::to_string(column) : file;
+  }
 };
 
 // One diagnostic about the config: where, and what was expected.
@@ -64,6 +68,12 @@ struct Config {
 };
 
 // Splits "Kind/name"; returns false when there is no '/'.
-bool split_address(const std::string& address, std::string* kind, std::string* name);
+inline bool split_address(const std::string& address, std::string* kind, std::string* name) {
+  size_t slash = address.find('/');
+  if (slash == std::string::npos) return false;
+  *kind = address.substr(0, slash);
+  *name = address.substr(slash + 1);
+  return true;
+}
 
 }  // namespace keyform

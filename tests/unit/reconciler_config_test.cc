@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "reconciler/config/loader.h"
 #include "tests/unit/test_support.h"
 
@@ -36,8 +38,7 @@ class FakeProvider : public Provider {
         if (names[i].get<std::string>().find('_') != std::string::npos)
           error("/spec/dnsNames/" + std::to_string(i), "not a valid DNS name");
     }
-    if (kind_ == "KmsKey" && r.spec.contains("deletionWindow") &&
-        r.spec["deletionWindow"] == "90d")
+    if (kind_ == "KmsKey" && r.spec.contains("deletionWindow") && r.spec["deletionWindow"] == "90d")
       error("/spec/deletionWindow", "deletionWindow must be between 7d and 30d");
   }
 
@@ -144,9 +145,8 @@ TEST(ConfigLoader, LoadsAMultiFileConfig) {
   std::vector<std::string> addresses;
   for (const Resource& r : c.resources) addresses.push_back(r.address());
   // Sorted by file path, then document order.
-  EXPECT_THAT(addresses,
-              ElementsAre("Certificate/web", "Certificate/api", "DeploymentTarget/web",
-                          "KmsKey/main", "CertificateAuthority/root"));
+  EXPECT_THAT(addresses, ElementsAre("Certificate/web", "Certificate/api", "DeploymentTarget/web",
+                                     "KmsKey/main", "CertificateAuthority/root"));
 
   const Resource* ca = c.find("CertificateAuthority/root");
   ASSERT_NE(ca, nullptr);
@@ -161,6 +161,27 @@ TEST(ConfigLoader, LoadsAMultiFileConfig) {
   EXPECT_EQ(web->spec["renewBeforePercentage"], 30);
   EXPECT_EQ(c.find("Certificate/api")->depends_on, std::vector<std::string>{"Certificate/web"});
   EXPECT_EQ(c.find("DeploymentTarget/web")->spec["files"][0]["mode"], "0644");
+}
+
+TEST(ConfigLoader, ManyFilesLoadInPathOrder) {
+  // Enough files to be parsed on several threads; the result is in path order.
+  TempDir dir;
+  write_valid(dir);
+  for (int i = 39; i >= 0; --i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "many/c%02d.yaml", i);
+    dir.write(name, "kind: Certificate\nname: c" + std::to_string(i) + "\nspec: {issuer: root}\n");
+  }
+  Config c = load_config(dir.path(), fake_registry());
+  ASSERT_EQ(c.resources.size(), 45u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(c.resources[3 + i].name, "c" + std::to_string(i));
+
+  dir.write("many/c17.yaml", "kind: Certificate\nname: [c17\n");
+  dir.write("many/c03.yaml", "kind: Certificate\nname: c3\nspec: {issuer: roo}\n");
+  EXPECT_THAT(errors_of(dir), ElementsAre("many/c03.yaml:3:16: spec.issuer: no "
+                                          "CertificateAuthority named \"roo\" (did you mean "
+                                          "\"root\"?)",
+                                          HasSubstr("many/c17.yaml:3:1: YAML syntax error")));
 }
 
 TEST(ConfigLoader, GraphPutsDependenciesFirst) {
@@ -187,7 +208,8 @@ TEST(ConfigLoader, SkipsTheBackendDirectory) {
 TEST(ConfigLoader, RootKeyFromAFile) {
   TempDir dir;
   write_valid(dir);
-  dir.write("keyform.yaml", "kind: Project\nname: demo\nspec:\n  rootKey: {file: secrets/root.key}\n");
+  dir.write("keyform.yaml",
+            "kind: Project\nname: demo\nspec:\n  rootKey: {file: secrets/root.key}\n");
   Config c = load_config(dir.path(), fake_registry());
   EXPECT_EQ(c.project.root_key_file, "secrets/root.key");
   EXPECT_EQ(c.project.root_key_env, "");
@@ -229,7 +251,8 @@ TEST(ConfigLoader, MissingKind) {
   TempDir dir;
   write_valid(dir);
   dir.write("certs/nokind.yaml", "# a comment\nname: x\n");
-  EXPECT_THAT(errors_of(dir), ElementsAre("certs/nokind.yaml:2:1: missing required field \"kind\""));
+  EXPECT_THAT(errors_of(dir),
+              ElementsAre("certs/nokind.yaml:2:1: missing required field \"kind\""));
 }
 
 TEST(ConfigLoader, UnknownFieldSuggestsTheNearest) {
@@ -251,7 +274,8 @@ TEST(ConfigLoader, WrongType) {
 TEST(ConfigLoader, BadDuration) {
   TempDir dir;
   write_valid(dir);
-  dir.write("certs/x.yaml", "kind: Certificate\nname: x\nspec:\n  issuer: root\n  validity: 3 months\n");
+  dir.write("certs/x.yaml",
+            "kind: Certificate\nname: x\nspec:\n  issuer: root\n  validity: 3 months\n");
   EXPECT_THAT(errors_of(dir), ElementsAre("certs/x.yaml:5:13: spec.validity: expected a duration "
                                           "like 90d, 12h, 1y (got \"3 months\")"));
 }
@@ -296,8 +320,9 @@ TEST(ConfigLoader, DependsOnAMissingAddress) {
 TEST(ConfigLoader, AReferenceToAnInvalidResourceIsNotReportedTwice) {
   TempDir dir;
   write_valid(dir);
-  dir.write("pki/ca.yaml", "kind: KmsKey\nname: main\n---\nkind: CertificateAuthority\nname: root\n"
-                           "spec: {type: roots, subject: {commonName: R}}\n");
+  dir.write("pki/ca.yaml",
+            "kind: KmsKey\nname: main\n---\nkind: CertificateAuthority\nname: root\n"
+            "spec: {type: roots, subject: {commonName: R}}\n");
   EXPECT_THAT(errors_of(dir), ElementsAre(HasSubstr("pki/ca.yaml:6:14: spec.type: expected one of "
                                                     "root, subordinate")));
 }
@@ -348,8 +373,9 @@ TEST(ConfigLoader, KeyformYamlWithoutAProject) {
 TEST(ConfigLoader, PostgresBackendIsNotSupportedYet) {
   TempDir dir;
   write_valid(dir);
-  dir.write("keyform.yaml", "name: demo\nspec:\n  backend:\n    type: postgres\n"
-                            "    dsn: {env: DATABASE_URL}\n");
+  dir.write("keyform.yaml",
+            "name: demo\nspec:\n  backend:\n    type: postgres\n"
+            "    dsn: {env: DATABASE_URL}\n");
   EXPECT_THAT(errors_of(dir), ElementsAre("keyform.yaml:4:11: spec.backend.type: backend type "
                                           "postgres is not supported yet"));
 }
@@ -365,8 +391,9 @@ TEST(ConfigLoader, MissingProjectDefaultKmsKeyIsReportedOnce) {
 TEST(ConfigLoader, ProviderDiagnosticsPointAtTheirField) {
   TempDir dir;
   write_valid(dir);
-  dir.write("certs/x.yaml", "kind: Certificate\nname: x\nspec:\n  issuer: root\n"
-                            "  dnsNames:\n    - ok.example.com\n    - bad_name.example.com\n");
+  dir.write("certs/x.yaml",
+            "kind: Certificate\nname: x\nspec:\n  issuer: root\n"
+            "  dnsNames:\n    - ok.example.com\n    - bad_name.example.com\n");
   dir.write("pki/kms2.yaml", "kind: KmsKey\nname: other\nspec:\n  deletionWindow: 90d\n");
   EXPECT_THAT(errors_of(dir),
               ElementsAre("certs/x.yaml:7:7: spec.dnsNames[1]: not a valid DNS name",
@@ -377,8 +404,9 @@ TEST(ConfigLoader, ReportsEveryErrorSortedByFileAndLine) {
   TempDir dir;
   write_valid(dir);
   dir.write("b.yaml", "kind: Certificate\nname: b\nspec: {issuer: nope}\n");
-  dir.write("a.yaml", "kind: Certificate\nname: a\nspec:\n  issuer: root\n  validity: x\n"
-                      "  template: nope\n");
+  dir.write("a.yaml",
+            "kind: Certificate\nname: a\nspec:\n  issuer: root\n  validity: x\n"
+            "  template: nope\n");
   try {
     load_config(dir.path(), fake_registry());
     FAIL() << "the config loaded";

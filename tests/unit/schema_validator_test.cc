@@ -1,9 +1,8 @@
-#include "schema/validator.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "schema/catalog.h"
+#include "schema/validator.h"
 #include "schema/yaml_json.h"
 
 namespace keyform::schema {
@@ -134,8 +133,9 @@ spec:
 }
 
 TEST(SchemaValidator, IntegerAcceptsPlainScalarsOnly) {
-  const char* base = "kind: CertificateAuthority\nname: root\nspec:\n  type: root\n"
-                     "  subject: {commonName: Root}\n  pathLength: ";
+  const char* base =
+      "kind: CertificateAuthority\nname: root\nspec:\n  type: root\n"
+      "  subject: {commonName: Root}\n  pathLength: ";
   EXPECT_THAT(check("CertificateAuthority", std::string(base) + "1\n"), ElementsAre());
   EXPECT_THAT(summary(check("CertificateAuthority", std::string(base) + "\"1\"\n")),
               ElementsAre("6:15 spec.pathLength: expected an integer (got \"1\"; remove the "
@@ -154,21 +154,26 @@ TEST(SchemaValidator, BooleanAcceptsTrueAndFalse) {
 }
 
 TEST(SchemaValidator, PatternUsesItsErrorMessage) {
-  EXPECT_THAT(summary(check("Certificate", "kind: Certificate\nname: Web_1\nspec: {issuer: root}\n")),
-              ElementsAre("2:7 name: expected a name of lower-case letters, digits and '-', "
-                          "starting with a letter or digit (got \"Web_1\")"));
+  EXPECT_THAT(
+      summary(check("Certificate", "kind: Certificate\nname: Web_1\nspec: {issuer: root}\n")),
+      ElementsAre("2:7 name: expected a name of lower-case letters, digits and '-', "
+                  "starting with a letter or digit (got \"Web_1\")"));
 }
 
 TEST(SchemaValidator, MaxLengthCountsCharacters) {
   std::string cn(65, 'a');
-  EXPECT_THAT(summary(check("Certificate", "kind: Certificate\nname: web\nspec:\n  issuer: root\n"
-                                           "  commonName: " + cn + "\n")),
+  EXPECT_THAT(summary(check("Certificate",
+                            "kind: Certificate\nname: web\nspec:\n  issuer: root\n"
+                            "  commonName: " +
+                                cn + "\n")),
               ElementsAre("5:15 spec.commonName: expected at most 64 characters (got 65)"));
   // 64 two-byte characters are 64 characters, not 128.
   std::string wide;
   for (int i = 0; i < 64; ++i) wide += "\xc3\xa9";
-  EXPECT_THAT(check("Certificate", "kind: Certificate\nname: web\nspec:\n  issuer: root\n"
-                                   "  commonName: " + wide + "\n"),
+  EXPECT_THAT(check("Certificate",
+                    "kind: Certificate\nname: web\nspec:\n  issuer: root\n"
+                    "  commonName: " +
+                        wide + "\n"),
               ElementsAre());
 }
 
@@ -191,8 +196,9 @@ spec:
 }
 
 TEST(SchemaValidator, OneOfReportsTheBranchOfTheRightType) {
-  const char* base = "kind: CertificateAuthority\nname: sub\nspec:\n  type: subordinate\n"
-                     "  subject: {commonName: Sub}\n  parent: ";
+  const char* base =
+      "kind: CertificateAuthority\nname: sub\nspec:\n  type: subordinate\n"
+      "  subject: {commonName: Sub}\n  parent: ";
   EXPECT_THAT(check("CertificateAuthority", std::string(base) + "root\n"), ElementsAre());
   EXPECT_THAT(check("CertificateAuthority", std::string(base) + "{external: true}\n"),
               ElementsAre());
@@ -271,7 +277,8 @@ TEST(SchemaValidator, AliasBombIsRejectedByTheValidator) {
   // a8 is nine lists deep; a0..a7 may be anything and are not descended.
   json nested = {{"type", "string"}};
   for (int i = 0; i < 9; ++i) nested = {{"type", "array"}, {"items", nested}};
-  json schema = {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", nested}};
+  json schema = {
+      {"type", "object"}, {"properties", json::object()}, {"additionalProperties", nested}};
   for (int i = 0; i < 8; ++i) schema["properties"]["a" + std::to_string(i)] = json::object();
   auto errors = validate(d.root(), schema);
   ASSERT_EQ(errors.size(), 1u);

@@ -1,0 +1,125 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "schema/yaml_document.h"
+
+namespace keyform::yaml {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(YamlDocument, ParsesMappingsSequencesAndMarks) {
+  auto s = Stream::parse("kind: Certificate\nspec:\n  dnsNames: [a, \"b\"]\n");
+  ASSERT_EQ(s->size(), 1u);
+  Node doc = s->document(0);
+  ASSERT_TRUE(doc.is_mapping());
+  EXPECT_EQ(doc.size(), 2u);
+  EXPECT_EQ(doc.key(0).scalar(), "kind");
+  EXPECT_EQ(doc.get("kind").scalar(), "Certificate");
+  EXPECT_EQ(doc.get("kind").mark().line, 1);
+  EXPECT_EQ(doc.get("kind").mark().column, 7);
+  Node names = doc.get("spec").get("dnsNames");
+  ASSERT_TRUE(names.is_sequence());
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_TRUE(names.item(0).plain());
+  EXPECT_FALSE(names.item(1).plain());
+  EXPECT_EQ(names.item(1).mark().line, 3);
+  EXPECT_EQ(names.item(1).mark().column, 17);
+  EXPECT_FALSE(doc.get("missing").valid());
+}
+
+TEST(YamlDocument, SkipsEmptyDocuments) {
+  auto s = Stream::parse("# only a comment\n---\n---\na: 1\n---\n~\n");
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ(s->document(0).get("a").scalar(), "1");
+}
+
+TEST(YamlDocument, NullsAndQuotedNulls) {
+  auto s = Stream::parse("a:\nb: ~\nc: null\nd: \"null\"\ne: ''\n");
+  Node doc = s->document(0);
+  EXPECT_TRUE(doc.get("a").is_null());
+  EXPECT_TRUE(doc.get("b").is_null());
+  EXPECT_TRUE(doc.get("c").is_null());
+  EXPECT_TRUE(doc.get("d").is_scalar());
+  EXPECT_TRUE(doc.get("e").is_scalar());
+  EXPECT_EQ(doc.get("e").scalar(), "");
+}
+
+TEST(YamlDocument, CoreSchemaReadings) {
+  auto s = Stream::parse("[1, -7, +3, '1', 1.5, 1e3, true, False, 'true', yes, 0x10, !!int '5']");
+  Node n = s->document(0);
+  EXPECT_EQ(plain_integer(n.item(0)), 1);
+  EXPECT_EQ(plain_integer(n.item(1)), -7);
+  EXPECT_EQ(plain_integer(n.item(2)), 3);
+  EXPECT_FALSE(plain_integer(n.item(3)));  // quoted: a string
+  EXPECT_FALSE(plain_integer(n.item(4)));
+  EXPECT_EQ(plain_number(n.item(4)), 1.5);
+  EXPECT_EQ(plain_number(n.item(5)), 1000.0);
+  EXPECT_EQ(plain_boolean(n.item(6)), true);
+  EXPECT_EQ(plain_boolean(n.item(7)), false);
+  EXPECT_FALSE(plain_boolean(n.item(8)));
+  EXPECT_FALSE(plain_boolean(n.item(9)));  // YAML 1.2: yes is a string
+  EXPECT_FALSE(plain_integer(n.item(10)));
+  EXPECT_EQ(plain_integer(n.item(11)), 5);  // an explicit tag counts
+}
+
+TEST(YamlDocument, AliasesShareTheirAnchorsNode) {
+  auto s = Stream::parse("a: &x {k: v}\nb: *x\n");
+  Node doc = s->document(0);
+  EXPECT_TRUE(doc.get("a").same(doc.get("b")));
+}
+
+TEST(YamlDocument, AnAliasCannotReferToItself) {
+  try {
+    Stream::parse("a: &x [*x]\n");
+    FAIL() << "expected a SyntaxError";
+  } catch (const SyntaxError& e) {
+    EXPECT_EQ(e.mark().line, 1);
+    EXPECT_THAT(e.what(), HasSubstr("alias *x"));
+  }
+}
+
+TEST(YamlDocument, SyntaxErrorsHaveMarks) {
+  try {
+    Stream::parse("a: 1\nb: [1, 2\nc: 3\n");
+    FAIL() << "expected a SyntaxError";
+  } catch (const SyntaxError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("YAML syntax error"));
+    EXPECT_GE(e.mark().line, 2);
+  }
+}
+
+TEST(YamlDocument, RejectsInvalidUtf8WithItsPosition) {
+  try {
+    Stream::parse("a: 1\nb: caf\xe9\n");
+    FAIL() << "expected a SyntaxError";
+  } catch (const SyntaxError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("not valid UTF-8 (byte 0xe9)"));
+    EXPECT_EQ(e.mark().line, 2);
+    EXPECT_EQ(e.mark().column, 7);
+  }
+}
+
+TEST(YamlDocument, Utf8Validation) {
+  EXPECT_FALSE(invalid_utf8_offset("plain ascii"));
+  EXPECT_FALSE(invalid_utf8_offset("caf\xc3\xa9 \xf0\x9f\x94\x91"));
+  EXPECT_EQ(invalid_utf8_offset("ab\xc0\xaf"), 2u);    // overlong
+  EXPECT_EQ(invalid_utf8_offset("\xed\xa0\x80"), 0u);  // a surrogate
+  EXPECT_EQ(invalid_utf8_offset("x\xe2\x82"), 1u);     // truncated
+  EXPECT_EQ(invalid_utf8_offset("\xff\xfe"), 0u);      // a UTF-16 byte order mark
+}
+
+TEST(YamlDocument, AcceptsAByteOrderMark) {
+  auto s = Stream::parse("\xef\xbb\xbfkind: KmsKey\n");
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ(s->document(0).get("kind").scalar(), "KmsKey");
+}
+
+TEST(YamlDocument, ColumnsCountCharacters) {
+  auto s = Stream::parse("d: \xc3\xa9t\xc3\xa9\nname: [\xc3\xa9, x]\n");
+  Node doc = s->document(0);
+  EXPECT_EQ(doc.get("name").item(1).mark().column, 11);
+}
+
+}  // namespace
+}  // namespace keyform::yaml
