@@ -29,7 +29,7 @@ bool read_int(std::string_view s, size_t pos, size_t len, int& out) {
 }  // namespace
 
 std::optional<UnixTime> parse_rfc3339(std::string_view s) {
-  int y, mo, d, h, mi, se;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (!read_int(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !read_int(s, 5, 2, mo) ||
       s[7] != '-' || !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
       !read_int(s, 11, 2, h) || s[13] != ':' || !read_int(s, 14, 2, mi) || s[16] != ':' ||
@@ -47,7 +47,7 @@ std::optional<UnixTime> parse_rfc3339(std::string_view s) {
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
     ++i;
   } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh, om;
+    int oh = 0, om = 0;
     if (!read_int(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
         !read_int(s, i + 4, 2, om))
       return std::nullopt;
