@@ -47,12 +47,15 @@ void digest_resource(const Resource& r, std::string* whole, std::map<std::string
                              {"spec", r.spec}};
   if (whole) *whole = sha256_hex(envelope.dump());
   if (fields) {
+    // Per-field digests only say which field changed (the whole digest says
+    // whether anything did), so 64 bits each keep the state small.
+    auto short_digest = [](const nlohmann::json& v) { return sha256_hex(v.dump()).substr(0, 16); };
     fields->clear();
     for (const auto& [k, v] : envelope.items()) {
       if (k == "spec") continue;
-      (*fields)[k] = sha256_hex(v.dump());
+      (*fields)[k] = short_digest(v);
     }
-    for (const auto& [k, v] : r.spec.items()) (*fields)["spec." + k] = sha256_hex(v.dump());
+    for (const auto& [k, v] : r.spec.items()) (*fields)["spec." + k] = short_digest(v);
   }
 }
 

@@ -132,7 +132,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
   std::vector<std::chrono::milliseconds> took(actions.size());
   size_t outstanding = index.size();
   size_t in_flight = 0;
-  size_t journal_since_checkpoint = 0;
+  size_t journal_since_checkpoint = env.journal_records;
   WorkerPool pool(std::max(1, env.parallelism));
 
   auto skip_dependents = [&](size_t failed_index) {
@@ -261,7 +261,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       for (size_t d : dependents[succeeded[k]])
         if (waiting[d] != SIZE_MAX && --waiting[d] == 0) ready.push_back(d);
     }
-    if (journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size())) {
+    if (journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size() / 4)) {
       env.backend.checkpoint(state);
       journal_since_checkpoint = 0;
     }

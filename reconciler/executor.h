@@ -50,9 +50,13 @@ struct ExecutionEnv {
   FileSystem& files;
   UnixTime now = 0;
   int parallelism = 1;
+  // Records in the journal when the run began (LoadResult::journal_records).
+  size_t journal_records = 0;
   // The journal is folded into a new snapshot once it holds this many
-  // records, or as many as the state has entries if that is more: the
-  // checkpoint costs O(state) and comes once per O(state) actions.
+  // records, or a quarter as many as the state has entries if that is more:
+  // a checkpoint costs O(state) and comes at most once per O(state) records,
+  // so the cost per action stays flat, and a load replays a journal at most
+  // a quarter the size of the state.
   size_t checkpoint_records = 1024;
 };
 

@@ -32,10 +32,11 @@ const Action* Plan::find(const std::string& address) const {
 
 std::vector<std::string> changed_fields(const Resource& desired, const RecordedResource& recorded) {
   std::string whole;
-  std::map<std::string, std::string> fields;
-  digest_resource(desired, &whole, &fields);
+  digest_resource(desired, &whole, nullptr);
   std::vector<std::string> out;
   if (whole == recorded.spec_digest) return out;
+  std::map<std::string, std::string> fields;
+  digest_resource(desired, nullptr, &fields);
   for (const auto& [name, digest] : fields) {
     auto it = recorded.field_digests.find(name);
     if (it == recorded.field_digests.end() || it->second != digest) out.push_back(name);

@@ -45,6 +45,22 @@ bool needs_chain(const Resource& r) {
   return false;
 }
 
+// The issuers' certificates, nearest first, as recorded now: a CA that
+// renewed since the certificate was issued contributes its new certificate.
+std::string chain_of(const RecordedResource& cert,
+                     const std::map<std::string, const RecordedResource*>& deps) {
+  std::string chain;
+  const RecordedResource* at = &cert;
+  for (size_t depth = 0; depth < 16; ++depth) {
+    std::string issuer = at->attributes.value("issuer", "");
+    auto it = deps.find(issuer);
+    if (issuer.empty() || it == deps.end() || !it->second || it->second == at) break;
+    at = it->second;
+    chain += at->attributes.value("certificate_pem", "");
+  }
+  return chain;
+}
+
 std::filesystem::path resolve(const Config& config, const std::string& path) {
   std::filesystem::path p(path);
   if (p.is_relative()) p = config.dir / p;
@@ -144,7 +160,7 @@ class DeploymentTargetProvider : public Provider {
     if (it == ctx.deps.end() || !it->second) throw Error(source + " is not in the state");
     const RecordedResource& src = *it->second;
     const std::string cert = src.attributes.value("certificate_pem", "");
-    const std::string chain = src.attributes.value("chain_pem", "");
+    const std::string chain = chain_of(src, ctx.deps);
 
     std::vector<FileToWrite> writes;
     nlohmann::json recorded_files = nlohmann::json::array();

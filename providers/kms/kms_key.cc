@@ -56,7 +56,7 @@ class KmsKeyProvider : public Provider {
     // Replacing a KmsKey would strand every object sealed under it.
     if (in.replace_requested) {
       c.type = ActionType::kRotate;
-      c.reasons.push_back("replacement requested: a KmsKey rotates instead");
+      c.reasons.push_back("replacement requested with --replace: a KmsKey rotates instead");
       return c;
     }
     auto every = rotation_every(in.desired.spec);

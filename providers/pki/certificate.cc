@@ -91,7 +91,7 @@ class CertificateProvider : public Provider {
 
   Change diff(const DiffInput& in) const override {
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
-    if (in.replace_requested) return {ActionType::kReplace, {"replacement requested"}};
+    if (in.replace_requested) return {ActionType::kReplace, {"replacement requested with --replace"}};
     Change c;
     bool replace = false;
     const std::string issuer = issuer_address(in.desired);
@@ -190,7 +190,6 @@ class CertificateProvider : public Provider {
                                      current_key(ctx, kms));
 
     rec.attributes = pki::certificate_attributes(cert.get());
-    rec.attributes["chain_pem"] = issuer.attributes.value("certificate_pem", "");
     rec.attributes["issuer"] = issuer_addr;
     rec.attributes["issuer_fingerprint"] = issuer.attributes.value("fingerprint_sha256", "");
     rec.attributes["dns_names"] = req.dns_names;

@@ -81,6 +81,7 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   ExecutionEnv env{ws.config(), ws.graph(), builtin_providers(), backend, keyring, files};
   env.now = plan.now;
   env.parallelism = ws.parallelism();
+  env.journal_records = loaded.loaded.journal_records;
   ProgressPrinter printer(ws.style());
   ExecutionResult result = execute(plan, state, env, printer);
   std::cout << "\n"
