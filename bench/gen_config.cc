@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   for (long i = offset; i < offset + certs; ++i) {
     if ((i - offset) % 500 == 0) {
       out.close();
-      out.open(dir / "certs" / ("certs-" + std::to_string(i / 500) + (offset ? "-x" : "") + ".yaml"));
+      out.open(dir / "certs" /
+               ("certs-" + std::to_string(i / 500) + (offset ? "-x" : "") + ".yaml"));
     } else {
       out << "---\n";
     }
@@ -44,8 +45,9 @@ int main(int argc, char** argv) {
         << "\n  template: EndEntityServerAuthCertificate\n  commonName: svc-" << i
         << ".bench.internal\n  dnsNames: [svc-" << i << ".bench.internal]\n"
         << "  keyAlgorithm: EC_prime256v1\n  validity: 90d\n  renewBefore: 30d\n"
-        << "---\nkind: DeploymentTarget\nname: svc-" << i << "\nspec:\n  source: Certificate/svc-" << i
-        << "\n  files:\n    - {path: out/svc-" << i << "/cert.pem, content: certificate, mode: \"0644\"}\n"
+        << "---\nkind: DeploymentTarget\nname: svc-" << i << "\nspec:\n  source: Certificate/svc-"
+        << i << "\n  files:\n    - {path: out/svc-" << i
+        << "/cert.pem, content: certificate, mode: \"0644\"}\n"
         << "    - {path: out/svc-" << i << "/key.pem, content: privateKey}\n"
         << "    - {path: out/svc-" << i << "/fullchain.pem, content: fullchain, mode: \"0644\"}\n";
   }

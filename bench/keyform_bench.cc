@@ -54,15 +54,16 @@ Run run(const std::vector<std::string>& args, const std::vector<std::string>& en
 Run must(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
   Run r = run(args, env);
   if (r.status != 0) {
-    std::fprintf(stderr, "bench: `%s %s` exited %d\n", args[0].c_str(), args.size() > 3 ? args[3].c_str() : "",
-                 r.status);
+    std::fprintf(stderr, "bench: `%s %s` exited %d\n", args[0].c_str(),
+                 args.size() > 3 ? args[3].c_str() : "", r.status);
     std::exit(1);
   }
   return r;
 }
 
 Run median(std::vector<Run> runs) {
-  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
+  std::sort(runs.begin(), runs.end(),
+            [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
   return runs[runs.size() / 2];
 }
 
@@ -144,15 +145,17 @@ int main(int argc, char** argv) {
 
   // First apply: 1,000 EC P-256 certificates, each deployed as 3 files.
   Run first = applied(s, s.work / "c1000", 1000);
-  std::printf("first apply, 1,000 certificates + 1,000 targets (3,000 files): %.2f s = %.0f certificates/s, peak %.0f MB\n",
-              first.seconds, 1000 / first.seconds, first.peak_mb);
+  std::printf(
+      "first apply, 1,000 certificates + 1,000 targets (3,000 files): %.2f s = %.0f "
+      "certificates/s, peak %.0f MB\n",
+      first.seconds, 1000 / first.seconds, first.peak_mb);
   Run p1 = noop_plan(s, s.work / "c1000");
   std::printf("no-op plan, 2,011 resources: %.3f s, peak %.0f MB\n", p1.seconds, p1.peak_mb);
   std::fflush(stdout);
 
   Run big = applied(s, s.work / "c5000", 4995);
-  std::printf("first apply, 4,995 certificates + 4,995 targets: %.2f s = %.0f certificates/s\n", big.seconds,
-              4995 / big.seconds);
+  std::printf("first apply, 4,995 certificates + 4,995 targets: %.2f s = %.0f certificates/s\n",
+              big.seconds, 4995 / big.seconds);
   Run p10 = noop_plan(s, s.work / "c5000");
   std::printf("no-op plan, 10,001 resources: %.3f s, peak %.0f MB\n", p10.seconds, p10.peak_mb);
   std::fflush(stdout);
@@ -164,7 +167,8 @@ int main(int argc, char** argv) {
   double a1 = per_action(s, small, 495, 200);
   double a10 = per_action(s, s.work / "c5000", 4995, 200);
   std::printf("per action, state of 1,001 resources: %.3f ms\n", a1 * 1000);
-  std::printf("per action, state of 10,001 resources: %.3f ms (ratio %.2f)\n", a10 * 1000, a10 / a1);
+  std::printf("per action, state of 10,001 resources: %.3f ms (ratio %.2f)\n", a10 * 1000,
+              a10 / a1);
 
   fs::remove_all(s.work);
   return 0;

@@ -38,7 +38,8 @@ const ProviderRegistry& builtin_providers() {
   return registry;
 }
 
-void digest_resource(const Resource& r, std::string* whole, std::map<std::string, std::string>* fields) {
+void digest_resource(const Resource& r, std::string* whole,
+                     std::map<std::string, std::string>* fields) {
   // nlohmann::json objects keep keys sorted, so dump() is canonical.
   nlohmann::json envelope = {{"description", r.description},
                              {"tags", r.tags},

@@ -101,7 +101,8 @@ const ProviderRegistry& builtin_providers();
 RecordedResource record_from(const Resource& desired, std::vector<std::string> dependencies);
 
 // The canonical digests of a resource: one for the whole and one per field.
-void digest_resource(const Resource& r, std::string* whole, std::map<std::string, std::string>* fields);
+void digest_resource(const Resource& r, std::string* whole,
+                     std::map<std::string, std::string>* fields);
 
 // "kmsKey: main" or project defaults.kmsKey -> "KmsKey/main"; "" when none.
 std::string kms_key_address(const Resource& r, const Project& p);

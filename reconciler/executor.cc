@@ -80,7 +80,8 @@ class WorkerPool {
         c.error = e.what();
         if (c.error.empty()) c.error = "failed";
       }
-      c.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      c.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
       {
         std::lock_guard<std::mutex> lock(mu_);
         --running_;
@@ -174,8 +175,10 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       split_address(a.address, &kind, &name);
       const Provider* provider = env.providers.find(kind);
       if (!provider) throw Error("no provider for kind " + kind);
-      ApplyContext ctx{a, a.type == ActionType::kDelete ? nullptr : desired, recorded, {}, env.config,
-                       env.now, env.keyring, env.files};
+      ApplyContext ctx{a,           a.type == ActionType::kDelete ? nullptr : desired,
+                       recorded,    {},
+                       env.config,  env.now,
+                       env.keyring, env.files};
       if (desired && a.type != ActionType::kDelete) {
         for (const std::string& dep : env.graph.transitive_dependencies(a.address))
           ctx.deps[dep] = state.find(dep);

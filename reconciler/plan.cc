@@ -56,11 +56,12 @@ std::string action_id(const std::string& lineage, uint64_t serial, const std::st
       .substr(0, 16);
 }
 
-void check_known(const std::vector<std::string>& addresses, const Config& config, const State& state,
-                 const char* flag) {
+void check_known(const std::vector<std::string>& addresses, const Config& config,
+                 const State& state, const char* flag) {
   for (const std::string& a : addresses)
     if (!config.find(a) && !state.find(a))
-      throw Error(std::string(flag) + " " + a + ": no such resource in the configuration or the state");
+      throw Error(std::string(flag) + " " + a +
+                  ": no such resource in the configuration or the state");
 }
 
 }  // namespace
@@ -98,7 +99,8 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     const Provider* provider = providers.find(desired->kind);
     if (!provider) throw Error("no provider for kind " + desired->kind);
     const RecordedResource* recorded = state.find(address);
-    DiffInput in{*desired, recorded, {}, options.now, replace.count(address) > 0, planned, state, config};
+    DiffInput in{*desired, recorded, {},    options.now, replace.count(address) > 0,
+                 planned,  state,    config};
     if (recorded) in.changed_fields = changed_fields(*desired, *recorded);
     Change change = provider->diff(in);
     Action a;
@@ -112,8 +114,10 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     for (const std::string& dep : graph.dependencies(address)) {
       const Action* d = planned(dep);
       if (!d) continue;
-      if (d->type != ActionType::kNoOp) after.insert(dep);
-      else after.insert(d->after.begin(), d->after.end());
+      if (d->type != ActionType::kNoOp)
+        after.insert(dep);
+      else
+        after.insert(d->after.begin(), d->after.end());
     }
     a.after.assign(after.begin(), after.end());
     index[address] = plan.actions.size();
@@ -160,8 +164,10 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
       for (const std::string& d : dependents[address])
         if (const Action* p = planned(d); p && p->type != ActionType::kNoOp) a.after.push_back(d);
       if (rec->deletion_protection)
-        plan.errors.push_back(address + " has deletionProtection: true and is no longer in the configuration; "
-                              "put it back, or set deletionProtection: false and apply before removing it");
+        plan.errors.push_back(
+            address +
+            " has deletionProtection: true and is no longer in the configuration; "
+            "put it back, or set deletionProtection: false and apply before removing it");
       index[address] = plan.actions.size();
       plan.actions.push_back(std::move(a));
     }

@@ -14,12 +14,12 @@ namespace keyform {
 enum class LockMode { kShared, kExclusive };  // plan/show: shared; apply/state: exclusive
 
 struct LockInfo {
-  std::string id;         // random, printed so `state unlock ID` can name it
-  std::string holder;     // user name
+  std::string id;      // random, printed so `state unlock ID` can name it
+  std::string holder;  // user name
   std::string host;
   int pid = 0;
-  std::string operation;  // "apply", "plan", ...
-  std::string since;      // RFC 3339
+  std::string operation;    // "apply", "plan", ...
+  std::string since;        // RFC 3339
   std::string str() const;  // "apply by alice@ci-7 (pid 4711) since ..., lock id ..."
 };
 

@@ -14,14 +14,14 @@ struct JournalRecord {
   // kFailed closes an intent whose action failed: nothing changed.
   enum class Type : uint8_t { kIntent = 1, kDone = 2, kRemove = 3, kMeta = 4, kFailed = 5 };
   Type type = Type::kIntent;
-  uint64_t serial = 0;      // the state serial after this record (kDone, kRemove, kMeta)
-  std::string action_id;    // kIntent, kDone, kRemove, kFailed
-  std::string address;      // kIntent, kDone, kRemove, kFailed
-  std::string action;       // "create", "renew", ... (kIntent)
+  uint64_t serial = 0;    // the state serial after this record (kDone, kRemove, kMeta)
+  std::string action_id;  // kIntent, kDone, kRemove, kFailed
+  std::string address;    // kIntent, kDone, kRemove, kFailed
+  std::string action;     // "create", "renew", ... (kIntent)
   std::optional<RecordedResource> entry;  // kDone: the new entry
-  std::string git_commit;   // kMeta: the applied commit
-  std::string error;        // kFailed: why (never secret material)
-  int64_t time = 0;         // unix seconds when written
+  std::string git_commit;                 // kMeta: the applied commit
+  std::string error;                      // kFailed: why (never secret material)
+  int64_t time = 0;                       // unix seconds when written
 };
 
 }  // namespace keyform

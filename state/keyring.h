@@ -20,8 +20,8 @@ namespace keyform {
 
 // Which key wraps an object's data key.
 struct KeyRef {
-  std::string kms_address;  // "KmsKey/main", or "" for the root key
-  int version = 0;          // the KmsKey version
+  std::string kms_address;      // "KmsKey/main", or "" for the root key
+  int version = 0;              // the KmsKey version
   std::string material_object;  // object id of that version's wrapped material
 };
 

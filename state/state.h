@@ -1,10 +1,9 @@
 #pragma once
 // The recorded state: what keyform has done, per address. Public data only:
 // secret material lives in sealed objects, referenced here by id.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -76,9 +76,9 @@ std::string format_rfc3339(UnixTime t) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y),
-                m, d, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
   return buf;
 }
 
@@ -94,12 +94,23 @@ std::optional<Seconds> parse_duration(std::string_view s) {
     std::from_chars(s.data() + start, s.data() + i, n);
     Seconds unit;
     switch (s[i]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'y': unit = 365 * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'y':
+        unit = 365 * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     ++i;
     total += n * unit;
@@ -111,7 +122,10 @@ std::optional<Seconds> parse_duration(std::string_view s) {
 std::string format_duration(Seconds s) {
   bool negative = s < 0;
   if (negative) s = -s;
-  struct Unit { Seconds size; char name; };
+  struct Unit {
+    Seconds size;
+    char name;
+  };
   static constexpr Unit kUnits[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
   std::string out;
   int parts = 0;

@@ -18,7 +18,8 @@ std::vector<DeployedFile> deployed_files(const Resource& target) {
     DeployedFile d;
     d.path = f.value("path", "");
     d.content = f.value("content", "");
-    if (f.contains("mode")) d.mode = static_cast<unsigned>(std::stoul(f["mode"].get<std::string>(), nullptr, 8));
+    if (f.contains("mode"))
+      d.mode = static_cast<unsigned>(std::stoul(f["mode"].get<std::string>(), nullptr, 8));
     out.push_back(std::move(d));
   }
   return out;
@@ -31,11 +32,16 @@ std::string source_of(const Resource& r) { return r.spec.value("source", ""); }
 // The verb a dependent's reason uses for an upstream action.
 std::string upstream_verb(ActionType t) {
   switch (t) {
-    case ActionType::kCreate: return "is created";
-    case ActionType::kReplace: return "is replaced";
-    case ActionType::kRenew: return "renews";
-    case ActionType::kRotate: return "rotates";
-    default: return "changes";
+    case ActionType::kCreate:
+      return "is created";
+    case ActionType::kReplace:
+      return "is replaced";
+    case ActionType::kRenew:
+      return "renews";
+    case ActionType::kRotate:
+      return "rotates";
+    default:
+      return "changes";
   }
 }
 
@@ -84,7 +90,8 @@ class DeploymentTargetProvider : public Provider {
     std::string source = source_of(r);
     if (!split_address(source, &kind, &name) ||
         (kind != "Certificate" && kind != "CertificateAuthority")) {
-      error("/spec/source", "expected Certificate/NAME or CertificateAuthority/NAME (got \"" + source + "\")");
+      error("/spec/source",
+            "expected Certificate/NAME or CertificateAuthority/NAME (got \"" + source + "\")");
       return;
     }
     std::set<std::string> seen;
@@ -100,7 +107,9 @@ class DeploymentTargetProvider : public Provider {
       if (!seen.insert(p.lexically_normal().string()).second)
         error(at + "/path", "path \"" + f.path + "\" is written twice by this target");
       if (f.content == "privateKey" && kind != "Certificate")
-        error(at + "/content", "privateKey can only be deployed from a Certificate; a CA's key never leaves the store");
+        error(at + "/content",
+              "privateKey can only be deployed from a Certificate; a CA's key never leaves the "
+              "store");
     }
   }
 
@@ -119,8 +128,10 @@ class DeploymentTargetProvider : public Provider {
     if (c.reasons.empty() && needs_chain(in.desired)) {
       if (const RecordedResource* src = in.state.find(source)) {
         std::string issuer = src->attributes.value("issuer", "");
-        if (const Action* a = issuer.empty() ? nullptr : in.planned(issuer); a && changes_outputs(a->type))
-          c.reasons.push_back("issuer " + issuer + " " + upstream_verb(a->type) + " (the chain changes)");
+        if (const Action* a = issuer.empty() ? nullptr : in.planned(issuer);
+            a && changes_outputs(a->type))
+          c.reasons.push_back("issuer " + issuer + " " + upstream_verb(a->type) +
+                              " (the chain changes)");
       }
     }
     if (c.reasons.empty()) {
@@ -191,7 +202,8 @@ class DeploymentTargetProvider : public Provider {
     // Files the previous deployment wrote that this one no longer does.
     if (ctx.recorded) {
       std::set<std::string> now;
-      for (const DeployedFile& f : deployed_files(r)) now.insert(resolve(ctx.config, f.path).string());
+      for (const DeployedFile& f : deployed_files(r))
+        now.insert(resolve(ctx.config, f.path).string());
       for (const auto& f : ctx.recorded->attributes.value("files", nlohmann::json::array())) {
         std::string path = f.value("path", "");
         if (!now.count(resolve(ctx.config, path).string()))

@@ -34,7 +34,8 @@ void check_destination(int dir_fd, const std::string& name, const std::filesyste
 
 }  // namespace
 
-void PosixFileSystem::write_group(const std::filesystem::path& base, std::vector<FileToWrite>& files) {
+void PosixFileSystem::write_group(const std::filesystem::path& base,
+                                  std::vector<FileToWrite>& files) {
   std::map<std::filesystem::path, Fd> dirs;
   std::vector<Staged> staged;
   auto discard = [&] {
@@ -51,11 +52,12 @@ void PosixFileSystem::write_group(const std::filesystem::path& base, std::vector
       check_destination(dfd, name, f.path);
       std::string tmp = "." + name + ".keyform-" + random_id(6);
       Fd fd(::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (!fd) throw Error("cannot create a temp file beside " + f.path.string() + ": " + errno_text(errno));
+      if (!fd)
+        throw Error("cannot create a temp file beside " + f.path.string() + ": " +
+                    errno_text(errno));
       staged.push_back({dfd, tmp, name, f.path});
-      if ((f.owner || f.group) &&
-          ::fchown(fd.get(), f.owner ? *f.owner : static_cast<uid_t>(-1),
-                   f.group ? *f.group : static_cast<gid_t>(-1)) != 0)
+      if ((f.owner || f.group) && ::fchown(fd.get(), f.owner ? *f.owner : static_cast<uid_t>(-1),
+                                           f.group ? *f.group : static_cast<gid_t>(-1)) != 0)
         throw Error("cannot set the owner of " + f.path.string() + ": " + errno_text(errno));
       // fchmod after fchown: chown may clear set-id bits, and the umask must not
       // widen or narrow what the config asked for.

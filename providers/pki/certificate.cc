@@ -91,7 +91,8 @@ class CertificateProvider : public Provider {
 
   Change diff(const DiffInput& in) const override {
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
-    if (in.replace_requested) return {ActionType::kReplace, {"replacement requested with --replace"}};
+    if (in.replace_requested)
+      return {ActionType::kReplace, {"replacement requested with --replace"}};
     Change c;
     bool replace = false;
     const std::string issuer = issuer_address(in.desired);

@@ -85,7 +85,8 @@ class CertificateAuthorityProvider : public Provider {
 
   Change diff(const DiffInput& in) const override {
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
-    if (in.replace_requested) return {ActionType::kReplace, {"replacement requested with --replace"}};
+    if (in.replace_requested)
+      return {ActionType::kReplace, {"replacement requested with --replace"}};
     Change c;
     bool identity = false, validity = false;
     for (const auto& f : in.changed_fields) {

@@ -34,21 +34,24 @@ class ProgressPrinter : public ExecutionObserver {
   void started(const Action& a) override {
     std::cout << style_.bold(a.address) << ": " << progressive(a.type) << "...\n" << std::flush;
   }
-  void finished(const Action& a, const RecordedResource* entry, std::chrono::milliseconds took) override {
-    std::cout << style_.bold(a.address) << ": " << style_.green(past(a.type)) << " in " << std::fixed
-              << std::setprecision(2) << took.count() / 1000.0 << "s";
+  void finished(const Action& a, const RecordedResource* entry,
+                std::chrono::milliseconds took) override {
+    std::cout << style_.bold(a.address) << ": " << style_.green(past(a.type)) << " in "
+              << std::fixed << std::setprecision(2) << took.count() / 1000.0 << "s";
     if (entry && entry->attributes.contains("serial"))
       std::cout << " (serial " << entry->attributes["serial"].get<std::string>() << ", expires "
                 << entry->attributes.value("not_after", "?") << ")";
     std::cout << "\n" << std::flush;
   }
   void failed(const Action& a, const std::string& error) override {
-    std::cout << style_.bold(a.address) << ": " << style_.red(std::string(action_name(a.type)) + " failed: ")
-              << error << "\n" << std::flush;
+    std::cout << style_.bold(a.address) << ": "
+              << style_.red(std::string(action_name(a.type)) + " failed: ") << error << "\n"
+              << std::flush;
   }
   void skipped(const Action& a, const std::string& because) override {
     std::cout << style_.bold(a.address) << ": " << style_.yellow("skipped") << " (" << because
-              << " failed)\n" << std::flush;
+              << " failed)\n"
+              << std::flush;
   }
 
  private:
@@ -56,7 +59,8 @@ class ProgressPrinter : public ExecutionObserver {
 };
 
 bool confirmed() {
-  std::cout << "\nDo you want to perform these actions? Only 'yes' will be accepted: " << std::flush;
+  std::cout << "\nDo you want to perform these actions? Only 'yes' will be accepted: "
+            << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "yes";
@@ -85,9 +89,9 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   ProgressPrinter printer(ws.style());
   ExecutionResult result = execute(plan, state, env, printer);
   std::cout << "\n"
-            << ws.style().bold(result.ok() ? "Apply complete." : "Apply failed.") << " " << result.succeeded
-            << " succeeded, " << result.failed << " failed, " << result.skipped << " skipped. State serial "
-            << state.serial << ".\n";
+            << ws.style().bold(result.ok() ? "Apply complete." : "Apply failed.") << " "
+            << result.succeeded << " succeeded, " << result.failed << " failed, " << result.skipped
+            << " skipped. State serial " << state.serial << ".\n";
   return result.ok() ? kExitOk : kExitError;
 }
 
@@ -95,10 +99,12 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
 
 void register_apply(CLI::App& app, const GlobalOptions& global, Runner* run) {
   auto opts = std::make_shared<ApplyCommand>();
-  CLI::App* cmd = app.add_subcommand("apply", "Plan, confirm, and carry the plan out in dependency order");
+  CLI::App* cmd =
+      app.add_subcommand("apply", "Plan, confirm, and carry the plan out in dependency order");
   add_plan_flags(cmd, &opts->flags, /*with_at=*/false);
   cmd->add_flag("--auto-approve", opts->auto_approve, "Do not ask for confirmation");
-  cmd->callback([&global, run, opts] { *run = [&global, opts] { return run_apply(global, *opts); }; });
+  cmd->callback(
+      [&global, run, opts] { *run = [&global, opts] { return run_apply(global, *opts); }; });
 }
 
 }  // namespace keyform::cli

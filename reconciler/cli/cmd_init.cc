@@ -50,7 +50,8 @@ int run_init(const GlobalOptions& global) {
   backend.create(initial);
   std::cout << "Initialised " << backend.describe() << " (lineage " << initial.lineage << ").\n";
   if (created_key) {
-    std::cout << "Created a root key in " << ws.default_root_key_file().string() << " (mode 0400).\n"
+    std::cout << "Created a root key in " << ws.default_root_key_file().string()
+              << " (mode 0400).\n"
               << "  Keep a copy somewhere safe: without it nothing in the state can be decrypted.\n"
               << "  In CI, pass it in " << ws.config().project.root_key_env
               << " (the file's content) instead of keeping the file.\n";
@@ -61,7 +62,8 @@ int run_init(const GlobalOptions& global) {
 }  // namespace
 
 void register_init(CLI::App& app, const GlobalOptions& global, Runner* run) {
-  CLI::App* cmd = app.add_subcommand("init", "Create the state backend and a root key if none is configured");
+  CLI::App* cmd =
+      app.add_subcommand("init", "Create the state backend and a root key if none is configured");
   cmd->callback([&global, run] { *run = [&global] { return run_init(global); }; });
 }
 

@@ -9,8 +9,10 @@ namespace keyform::cli {
 
 void add_plan_flags(CLI::App* cmd, PlanFlags* flags, bool with_at) {
   if (with_at)
-    cmd->add_option("--at", flags->at, "Plan as if it were this time (RFC 3339): previews renewals");
-  cmd->add_option("--target", flags->targets, "Plan only this address and what it depends on (repeatable)")
+    cmd->add_option("--at", flags->at,
+                    "Plan as if it were this time (RFC 3339): previews renewals");
+  cmd->add_option("--target", flags->targets,
+                  "Plan only this address and what it depends on (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--replace", flags->replace, "Force replacement of this address (repeatable)")
       ->allow_extra_args(false);
@@ -21,7 +23,9 @@ Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags) {
   options.now = ws.now();
   if (!flags.at.empty()) {
     auto t = parse_rfc3339(flags.at);
-    if (!t) throw Error("--at: expected an RFC 3339 time like 2027-06-01T00:00:00Z (got \"" + flags.at + "\")");
+    if (!t)
+      throw Error("--at: expected an RFC 3339 time like 2027-06-01T00:00:00Z (got \"" + flags.at +
+                  "\")");
     options.now = *t;
   }
   options.targets = flags.targets;
@@ -54,12 +58,14 @@ int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
 
 void register_plan(CLI::App& app, const GlobalOptions& global, Runner* run) {
   auto opts = std::make_shared<PlanCommand>();
-  CLI::App* cmd = app.add_subcommand("plan", "Show what apply would do, with the reason for each action");
+  CLI::App* cmd =
+      app.add_subcommand("plan", "Show what apply would do, with the reason for each action");
   add_plan_flags(cmd, &opts->flags, /*with_at=*/true);
   cmd->add_flag("--json", opts->json, "Print the plan as JSON (format: docs/plan-format.md)");
   cmd->add_flag("--detailed-exitcode", opts->detailed_exitcode,
                 "Exit 0 when there are no changes, 2 when there are, 1 on error");
-  cmd->callback([&global, run, opts] { *run = [&global, opts] { return run_plan(global, *opts); }; });
+  cmd->callback(
+      [&global, run, opts] { *run = [&global, opts] { return run_plan(global, *opts); }; });
 }
 
 }  // namespace keyform::cli

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "reconciler/cli/commands.h"
-#include "schema/embedded.h"
+#include "schema/catalog.h"
 #include "util/error.h"
 #include "util/nearest.h"
 
@@ -10,23 +10,21 @@ namespace keyform::cli {
 
 void register_schema(CLI::App& app, const GlobalOptions&, Runner* run) {
   auto kind = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("schema", "Print the JSON Schema of a kind (no KIND: list the kinds)");
+  CLI::App* cmd =
+      app.add_subcommand("schema", "Print the JSON Schema of a kind (no KIND: list the kinds)");
   cmd->add_option("kind", *kind, "The kind, e.g. Certificate");
   cmd->callback([run, kind] {
     *run = [kind] {
-      std::vector<std::string> kinds;
-      for (const auto& s : schema::embedded_schemas()) {
-        if (s.kind == *kind) {
-          std::cout << s.text;
-          return kExitOk;
-        }
-        kinds.emplace_back(s.kind);
-      }
       if (kind->empty()) {
-        for (const std::string& k : kinds) std::cout << k << "\n";
+        for (const std::string& k : schema::schema_kinds()) std::cout << k << "\n";
         return kExitOk;
       }
-      throw Error("no kind named \"" + *kind + "\"" + did_you_mean(*kind, kinds));
+      std::string_view text = schema::schema_text(*kind);
+      if (text.empty())
+        throw Error("no kind named \"" + *kind + "\"" +
+                    did_you_mean(*kind, schema::schema_kinds()));
+      std::cout << text;
+      return kExitOk;
     };
   });
 }

@@ -39,7 +39,8 @@ void print_entry(const RecordedResource& r, bool full, const Style& style) {
       std::cout << "  " << key << ": " << value.dump() << "\n";
     }
   }
-  for (const auto& [role, id] : r.objects) std::cout << "  object " << role << ": " << id << " (sealed)\n";
+  for (const auto& [role, id] : r.objects)
+    std::cout << "  object " << role << ": " << id << " (sealed)\n";
   if (!r.dependencies.empty()) {
     std::cout << "  depends on:";
     for (const std::string& d : r.dependencies) std::cout << " " << d;
@@ -82,7 +83,8 @@ void register_show(CLI::App& app, const GlobalOptions& global, Runner* run) {
   CLI::App* cmd = app.add_subcommand("show", "Print the recorded state (no secret material)");
   cmd->add_option("address", opts->address, "Only this address, e.g. Certificate/web");
   cmd->add_flag("--json", opts->json, "Print as JSON");
-  cmd->callback([&global, run, opts] { *run = [&global, opts] { return run_show(global, *opts); }; });
+  cmd->callback(
+      [&global, run, opts] { *run = [&global, opts] { return run_show(global, *opts); }; });
 }
 
 }  // namespace keyform::cli

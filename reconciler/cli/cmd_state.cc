@@ -26,9 +26,10 @@ int run_rm(const GlobalOptions& global, const std::string& address) {
   r.serial = loaded.state().serial + 1;
   r.time = ws.now();
   ws.backend().append({r});
-  std::cout << "Removed " << address << " from the state (serial " << r.serial << ").\n"
-            << "keyform no longer manages it: its sealed objects stay in the store and any files it "
-               "deployed stay in place.\n";
+  std::cout
+      << "Removed " << address << " from the state (serial " << r.serial << ").\n"
+      << "keyform no longer manages it: its sealed objects stay in the store and any files it "
+         "deployed stay in place.\n";
   return kExitOk;
 }
 

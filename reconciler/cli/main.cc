@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "keyform 0.1.0");
   GlobalOptions global;
   app.add_option("-C", global.dir, "Run in this config directory (the one holding keyform.yaml)");
-  app.add_option("--parallelism", global.parallelism, "Workers for apply (default: the number of cores)")
+  app.add_option("--parallelism", global.parallelism,
+                 "Workers for apply (default: the number of cores)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-color", global.no_color, "No ANSI colours in the output");
   app.add_flag("-v,--verbose", global.verbose, "Say more about what happens");
@@ -35,9 +36,8 @@ int main(int argc, char** argv) {
     return kExitLocked;
   } catch (const keyform::ConfigError& e) {
     std::cerr << e.what() << "\n";
-    std::cerr << "keyform: error: the configuration is not valid ("
-              << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors")
-              << "); nothing was changed\n";
+    std::cerr << "keyform: error: the configuration is not valid (" << e.diagnostics().size()
+              << (e.diagnostics().size() == 1 ? " error" : " errors") << "); nothing was changed\n";
     return kExitError;
   } catch (const std::exception& e) {
     std::cerr << "keyform: error: " << e.what() << "\n";

@@ -27,8 +27,8 @@ Workspace::Workspace(const GlobalOptions& global) : global_(global) {
   config_ = load_config(global.dir, builtin_providers());
   graph_ = build_graph(config_, builtin_providers());
   if (global.verbose)
-    std::cerr << "keyform: loaded " << config_.resources.size() << " resources from " << config_.dir.string()
-              << " in " << static_cast<int>(ms_since(start)) << " ms\n";
+    std::cerr << "keyform: loaded " << config_.resources.size() << " resources from "
+              << config_.dir.string() << " in " << static_cast<int>(ms_since(start)) << " ms\n";
   if (config_.project.backend_type != "local")
     throw Error("backend type " + config_.project.backend_type + " is not supported");
   backend_ = make_local_backend(state_dir());
@@ -48,7 +48,10 @@ Backend& Workspace::backend() {
 UnixTime Workspace::now() const {
   if (const char* v = std::getenv("KEYFORM_NOW"); v && *v) {
     auto t = parse_rfc3339(v);
-    if (!t) throw Error(std::string("KEYFORM_NOW: expected an RFC 3339 time like 2027-06-01T00:00:00Z (got \"") + v + "\")");
+    if (!t)
+      throw Error(
+          std::string("KEYFORM_NOW: expected an RFC 3339 time like 2027-06-01T00:00:00Z (got \"") +
+          v + "\")");
     return *t;
   }
   return SystemClock().now();
@@ -87,7 +90,8 @@ SecretBytes Workspace::root_key(const State& state) const {
   } else {
     std::filesystem::path file = default_root_key_file();
     if (!std::filesystem::exists(file))
-      throw Error("no root key: set " + var + " (base64 of 32 bytes) or put it in " + file.string());
+      throw Error("no root key: set " + var + " (base64 of 32 bytes) or put it in " +
+                  file.string());
     SecretBytes text(read_file(file));
     try {
       key = decode_root_key(text.view());
@@ -110,9 +114,9 @@ Workspace::LoadedState Workspace::load_state(LockMode mode, const std::string& o
   out.loaded = backend().load();
   print_warnings(out.loaded.warnings, style());
   if (global_.verbose)
-    std::cerr << "keyform: state serial " << out.loaded.state.serial << ", " << out.loaded.state.resources.size()
-              << " recorded, " << out.loaded.journal_records << " journal records replayed, in "
-              << static_cast<int>(ms_since(start)) << " ms\n";
+    std::cerr << "keyform: state serial " << out.loaded.state.serial << ", "
+              << out.loaded.state.resources.size() << " recorded, " << out.loaded.journal_records
+              << " journal records replayed, in " << static_cast<int>(ms_since(start)) << " ms\n";
   return out;
 }
 

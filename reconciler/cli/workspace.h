@@ -3,7 +3,6 @@
 // the clock and the root key. Each command asks only for what it needs
 // (validate: the config; plan: the state; apply: the lock and the root key).
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>

@@ -2,11 +2,10 @@
 // The desired state: resources as written in the config, after schema
 // validation. Specs are kept as JSON (the schema has already checked them).
 // Header-only: providers/ use these types without linking reconciler/.
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,7 +48,7 @@ struct Project {
   std::string backend_type = "local";  // "local" (postgres: a later backend)
   std::string backend_path = ".keyform";
   std::string root_key_env = "KEYFORM_ROOT_KEY";
-  std::string root_key_file;           // set when rootKey: {file: PATH}
+  std::string root_key_file;  // set when rootKey: {file: PATH}
   nlohmann::json defaults = nlohmann::json::object();
   SourcePos pos;
 };

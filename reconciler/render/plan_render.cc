@@ -8,12 +8,18 @@ namespace keyform {
 
 std::string_view action_symbol(ActionType t) {
   switch (t) {
-    case ActionType::kCreate: return "+";
-    case ActionType::kDelete: return "-";
-    case ActionType::kReplace: return "-/+";
-    case ActionType::kRevoke: return "!";
-    case ActionType::kNoOp: return " ";
-    default: return "~";
+    case ActionType::kCreate:
+      return "+";
+    case ActionType::kDelete:
+      return "-";
+    case ActionType::kReplace:
+      return "-/+";
+    case ActionType::kRevoke:
+      return "!";
+    case ActionType::kNoOp:
+      return " ";
+    default:
+      return "~";
   }
 }
 
@@ -21,11 +27,14 @@ namespace {
 
 std::string colored(const Style& style, ActionType t, std::string_view s) {
   switch (t) {
-    case ActionType::kCreate: return style.green(s);
+    case ActionType::kCreate:
+      return style.green(s);
     case ActionType::kDelete:
     case ActionType::kRevoke:
-    case ActionType::kReplace: return style.red(s);
-    default: return style.yellow(s);
+    case ActionType::kReplace:
+      return style.red(s);
+    default:
+      return style.yellow(s);
   }
 }
 
@@ -66,7 +75,8 @@ std::string render_plan_text(const Plan& plan, const Style& style) {
     verb.resize(8, ' ');
     std::string symbol(action_symbol(a.type));
     symbol.resize(3, ' ');
-    out << "  " << colored(style, a.type, symbol + " " + verb) << " " << style.bold(a.address) << "\n";
+    out << "  " << colored(style, a.type, symbol + " " + verb) << " " << style.bold(a.address)
+        << "\n";
     for (const std::string& r : a.reasons) out << "                 " << style.dim(r) << "\n";
   }
   out << "\n" << style.bold(plan_summary(plan));
@@ -80,10 +90,8 @@ nlohmann::json render_plan_json(const Plan& plan) {
   for (const Action& a : plan.actions) {
     std::string kind, name;
     split_address(a.address, &kind, &name);
-    nlohmann::json j = {{"id", a.id},          {"address", a.address},
-                        {"kind", kind},        {"name", name},
-                        {"action", action_name(a.type)},
-                        {"reasons", a.reasons}};
+    nlohmann::json j = {{"id", a.id},   {"address", a.address},          {"kind", kind},
+                        {"name", name}, {"action", action_name(a.type)}, {"reasons", a.reasons}};
     j["after"] = a.type == ActionType::kNoOp ? nlohmann::json::array() : nlohmann::json(a.after);
     actions.push_back(std::move(j));
   }

@@ -2,7 +2,6 @@
 // Plans as text (for people), JSON (for machines; format documented in
 // docs/plan-format.md) and markdown (for pull-request comments).
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "reconciler/plan.h"

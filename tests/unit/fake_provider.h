@@ -38,7 +38,8 @@ class FakeProvider : public Provider {
     for (const std::string& f : in.changed_fields) c.reasons.push_back(f + " changed");
     const bool isolated = in.desired.spec.value("isolated", false);
     for (const auto& d : in.desired.spec.value("deps", nlohmann::json::array()))
-      if (const Action* a = isolated ? nullptr : in.planned(d.get<std::string>()); a && changes_outputs(a->type))
+      if (const Action* a = isolated ? nullptr : in.planned(d.get<std::string>());
+          a && changes_outputs(a->type))
         c.reasons.push_back(d.get<std::string>() + " changes");
     if (!c.reasons.empty()) c.type = ActionType::kReplace;
     return c;
@@ -63,7 +64,8 @@ class FakeProvider : public Provider {
     if (fail) throw Error("fake failure");
     if (ctx.action.type == ActionType::kDelete) return *ctx.recorded;
     std::vector<std::string> deps;
-    for (const auto& d : ctx.desired->spec.value("deps", nlohmann::json::array())) deps.push_back(d);
+    for (const auto& d : ctx.desired->spec.value("deps", nlohmann::json::array()))
+      deps.push_back(d);
     RecordedResource rec = record_from(*ctx.desired, deps);
     rec.attributes["applied"] = std::string(action_name(ctx.action.type));
     return rec;
@@ -91,7 +93,8 @@ class FakeProvider : public Provider {
 };
 
 // A Fake resource named `name` depending on `deps`.
-inline Resource fake(const std::string& name, std::vector<std::string> deps = {}, bool fail = false) {
+inline Resource fake(const std::string& name, std::vector<std::string> deps = {},
+                     bool fail = false) {
   Resource r;
   r.kind = "Fake";
   r.name = name;

@@ -1,24 +1,23 @@
-#include "reconciler/executor.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "reconciler/config/loader.h"
+#include "reconciler/executor.h"
 #include "reconciler/graph.h"
 #include "state/local/local_backend.h"
 #include "state/local/snapshot_file.h"
-#include "util/file_io.h"
 #include "tests/unit/fake_provider.h"
 #include "tests/unit/test_support.h"
+#include "util/file_io.h"
 #include "util/random.h"
 
 namespace keyform {
 namespace {
 
-using testing::FakeProvider;
 using testing::fake;
 using testing::fake_config;
+using testing::FakeProvider;
 
 class RecordingObserver : public ExecutionObserver {
  public:
@@ -26,7 +25,9 @@ class RecordingObserver : public ExecutionObserver {
   void finished(const Action& a, const RecordedResource*, std::chrono::milliseconds) override {
     events.push_back("finished " + a.address);
   }
-  void failed(const Action& a, const std::string& e) override { events.push_back("failed " + a.address + ": " + e); }
+  void failed(const Action& a, const std::string& e) override {
+    events.push_back("failed " + a.address + ": " + e);
+  }
   void skipped(const Action& a, const std::string& because) override {
     events.push_back("skipped " + a.address + " (" + because + ")");
   }
@@ -76,7 +77,8 @@ class ExecutorTest : public ::testing::Test {
 };
 
 TEST_F(ExecutorTest, RunsDependenciesBeforeDependents) {
-  Config config = fake_config({fake("c", {"Fake/b"}), fake("b", {"Fake/a"}), fake("a"), fake("d", {"Fake/a"})});
+  Config config =
+      fake_config({fake("c", {"Fake/b"}), fake("b", {"Fake/a"}), fake("a"), fake("d", {"Fake/a"})});
   ExecutionResult r = run(config, 4);
   EXPECT_EQ(r.succeeded, 4u);
   std::vector<std::string> log = fake_->log();
@@ -155,7 +157,8 @@ TEST_F(ExecutorTest, CheckpointKeepsEverything) {
   EXPECT_EQ(loaded.state.resources.size(), 40u);
   EXPECT_EQ(loaded.state.serial, 40u);
   // Some of it came from a snapshot written during the run.
-  State snapshot = decode_snapshot(read_file(dir_.path() / ".keyform" / "state.json"), "state.json");
+  State snapshot =
+      decode_snapshot(read_file(dir_.path() / ".keyform" / "state.json"), "state.json");
   EXPECT_GT(snapshot.serial, 0u);
   EXPECT_LT(snapshot.serial, 40u + 1);
 }

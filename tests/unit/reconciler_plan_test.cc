@@ -1,17 +1,16 @@
-#include "reconciler/plan.h"
-
 #include <gtest/gtest.h>
 
 #include "reconciler/config/loader.h"
 #include "reconciler/graph.h"
+#include "reconciler/plan.h"
 #include "tests/unit/fake_provider.h"
 
 namespace keyform {
 namespace {
 
-using testing::FakeProvider;
 using testing::fake;
 using testing::fake_config;
+using testing::FakeProvider;
 
 class PlanTest : public ::testing::Test {
  protected:
