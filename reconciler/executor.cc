@@ -118,7 +118,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
   // waiting[i]: unfinished predecessors; dependents[i]: who waits on i.
   std::vector<size_t> waiting(actions.size(), 0);
   std::vector<std::vector<size_t>> dependents(actions.size());
-  std::vector<size_t> ready;
+  std::deque<size_t> ready;  // FIFO: actions start in plan order
   for (const auto& [address, i] : index) {
     for (const std::string& after : actions[i].after) {
       auto it = index.find(after);
@@ -131,10 +131,11 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     if (actions[i].type != ActionType::kNoOp && waiting[i] == 0) ready.push_back(i);
 
   std::vector<std::chrono::milliseconds> took(actions.size());
+  const size_t workers = static_cast<size_t>(std::max(1, env.parallelism));
+  WorkerPool pool(static_cast<int>(workers));
   size_t outstanding = index.size();
   size_t in_flight = 0;
   size_t journal_since_checkpoint = env.journal_records;
-  WorkerPool pool(std::max(1, env.parallelism));
 
   auto skip_dependents = [&](size_t failed_index) {
     std::vector<size_t> stack = dependents[failed_index];
@@ -152,10 +153,16 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     }
   };
 
+  // Starts ready actions while a worker is free. Only actions that start get
+  // an intent, so after a crash the unfinished intents are exactly the
+  // actions that were running.
   auto dispatch = [&] {
-    if (ready.empty()) return;
+    size_t n = std::min(ready.size(), workers - std::min(workers, in_flight));
+    if (n == 0) return;
+    std::vector<size_t> starting(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(n));
+    ready.erase(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(n));
     std::vector<JournalRecord> intents;
-    for (size_t i : ready) {
+    for (size_t i : starting) {
       JournalRecord r;
       r.type = JournalRecord::Type::kIntent;
       r.serial = state.serial;
@@ -167,7 +174,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     }
     env.backend.append(intents);
     journal_since_checkpoint += intents.size();
-    for (size_t i : ready) {
+    for (size_t i : starting) {
       const Action& a = actions[i];
       const Resource* desired = env.config.find(a.address);
       const RecordedResource* recorded = state.find(a.address);
@@ -189,7 +196,6 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       pool.submit(std::make_unique<Job>(Job{i, std::move(ctx), provider, {}}));
       ++in_flight;
     }
-    ready.clear();
   };
 
   dispatch();

@@ -58,6 +58,24 @@ class ProgressPrinter : public ExecutionObserver {
   Style style_;
 };
 
+// Actions an earlier run started and never finished were reported when the
+// state loaded, and this plan covers them again: close their intents so the
+// warning is not repeated by every later run.
+void close_interrupted(Backend& backend, const LoadResult& loaded, UnixTime now) {
+  std::vector<JournalRecord> closing;
+  for (const JournalRecord& intent : loaded.unfinished) {
+    JournalRecord r;
+    r.type = JournalRecord::Type::kFailed;
+    r.action_id = intent.action_id;
+    r.address = intent.address;
+    r.serial = loaded.state.serial;
+    r.error = "interrupted: the run that started it stopped before it finished";
+    r.time = now;
+    closing.push_back(std::move(r));
+  }
+  backend.append(closing);
+}
+
 bool confirmed() {
   std::cout << "\nDo you want to perform these actions? Only 'yes' will be accepted: "
             << std::flush;
@@ -81,6 +99,7 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   }
   std::cout << "\n";
   Keyring keyring(ws.root_key(state), backend.objects());
+  close_interrupted(backend, loaded.loaded, plan.now);
   PosixFileSystem files;
   ExecutionEnv env{ws.config(), ws.graph(), builtin_providers(), backend, keyring, files};
   env.now = plan.now;
