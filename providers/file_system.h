@@ -20,7 +20,8 @@
 namespace keyform {
 
 struct FileToWrite {
-  std::filesystem::path path;  // absolute
+  std::filesystem::path base;  // no link is followed below it (see above)
+  std::filesystem::path path;  // absolute, below base
   SecretBytes content;
   mode_t mode = 0600;
   std::optional<uid_t> owner;
@@ -31,14 +32,14 @@ class FileSystem {
  public:
   virtual ~FileSystem() = default;
   // Throws keyform::Error naming the file; on error no file was replaced.
-  virtual void write_group(const std::filesystem::path& base, std::vector<FileToWrite>& files) = 0;
+  virtual void write_group(std::vector<FileToWrite>& files) = 0;
   // Removes a file if present (never following a link). Throws on error.
   virtual void remove(const std::filesystem::path& base, const std::filesystem::path& path) = 0;
 };
 
 class PosixFileSystem : public FileSystem {
  public:
-  void write_group(const std::filesystem::path& base, std::vector<FileToWrite>& files) override;
+  void write_group(std::vector<FileToWrite>& files) override;
   void remove(const std::filesystem::path& base, const std::filesystem::path& path) override;
 };
 

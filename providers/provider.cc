@@ -9,6 +9,7 @@
 namespace keyform {
 
 void Provider::validate(const Resource&, const Config&, const DiagnosticSink&) const {}
+void Provider::validate_all(const Config&, const ConfigDiagnosticSink&) const {}
 
 void ProviderRegistry::add(std::unique_ptr<Provider> p) {
   std::string k(p->kind());
@@ -70,6 +71,13 @@ RecordedResource record_from(const Resource& desired, std::vector<std::string> d
   dependencies.erase(std::unique(dependencies.begin(), dependencies.end()), dependencies.end());
   rec.dependencies = std::move(dependencies);
   return rec;
+}
+
+const std::string& object_id(const RecordedResource& r, const std::string& role) {
+  auto it = r.objects.find(role);
+  if (it == r.objects.end())
+    throw Error(r.address() + " has no " + role + " recorded in the state");
+  return it->second;
 }
 
 std::string kms_key_address(const Resource& r, const Project& p) {

@@ -34,6 +34,10 @@ struct Reference {
 // Collects validation errors against a field (JSON pointer into the
 // document, e.g. "/spec/dnsNames/2"); the loader turns it into file:line:col.
 using DiagnosticSink = std::function<void(const std::string& field, const std::string& message)>;
+// The same for checks across resources: the resource's index in
+// Config::resources, then field and message.
+using ConfigDiagnosticSink =
+    std::function<void(size_t resource, const std::string& field, const std::string& message)>;
 
 struct DiffInput {
   const Resource& desired;
@@ -74,6 +78,9 @@ class Provider {
   virtual std::string_view kind() const = 0;
   virtual std::vector<Reference> references(const Resource& r, const Project& p) const = 0;
   virtual void validate(const Resource& r, const Config& c, const DiagnosticSink& error) const;
+  // Checks across every resource of this kind (two targets writing one
+  // file, say); called once per load, after validate.
+  virtual void validate_all(const Config& c, const ConfigDiagnosticSink& error) const;
   virtual Change diff(const DiffInput& in) const = 0;
   // Carries out ctx.action. For kDelete the returned entry is ignored; the
   // executor drops the address and its objects once the removal is durable.
@@ -103,6 +110,10 @@ RecordedResource record_from(const Resource& desired, std::vector<std::string> d
 // The canonical digests of a resource: one for the whole and one per field.
 void digest_resource(const Resource& r, std::string* whole,
                      std::map<std::string, std::string>* fields);
+
+// The id of a recorded object ("privateKey"); throws a clear error when the
+// entry has none.
+const std::string& object_id(const RecordedResource& r, const std::string& role);
 
 // "kmsKey: main" or project defaults.kmsKey -> "KmsKey/main"; "" when none.
 std::string kms_key_address(const Resource& r, const Project& p);

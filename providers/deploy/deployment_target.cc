@@ -2,8 +2,11 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <unistd.h>
 
+#include <charconv>
 #include <set>
+#include <unordered_map>
 
 #include "providers/builtin.h"
 #include "providers/file_system.h"
@@ -20,12 +23,16 @@ std::vector<DeployedFile> deployed_files(const Resource& target) {
     d.content = f.value("content", "");
     if (f.contains("mode"))
       d.mode = static_cast<unsigned>(std::stoul(f["mode"].get<std::string>(), nullptr, 8));
+    d.owner = f.value("owner", "");
+    d.group = f.value("group", "");
     out.push_back(std::move(d));
   }
   return out;
 }
 
 namespace {
+
+using Lookup = std::function<const RecordedResource*(const std::string&)>;
 
 std::string source_of(const Resource& r) { return r.spec.value("source", ""); }
 
@@ -51,20 +58,26 @@ bool needs_chain(const Resource& r) {
   return false;
 }
 
-// The issuers' certificates, nearest first, as recorded now: a CA that
+// The issuers of a certificate, nearest first, as recorded now: a CA that
 // renewed since the certificate was issued contributes its new certificate.
-std::string chain_of(const RecordedResource& cert,
-                     const std::map<std::string, const RecordedResource*>& deps) {
-  std::string chain;
+std::vector<const RecordedResource*> issuers_of(const RecordedResource& cert, const Lookup& find) {
+  std::vector<const RecordedResource*> out;
   const RecordedResource* at = &cert;
   for (size_t depth = 0; depth < 16; ++depth) {
     std::string issuer = at->attributes.value("issuer", "");
-    auto it = deps.find(issuer);
-    if (issuer.empty() || it == deps.end() || !it->second || it->second == at) break;
-    at = it->second;
-    chain += at->attributes.value("certificate_pem", "");
+    const RecordedResource* next = issuer.empty() ? nullptr : find(issuer);
+    if (!next || next == at) break;
+    out.push_back(next);
+    at = next;
   }
-  return chain;
+  return out;
+}
+
+nlohmann::json chain_fingerprints(const std::vector<const RecordedResource*>& chain) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const RecordedResource* c : chain)
+    out.push_back(c->attributes.value("fingerprint_sha256", ""));
+  return out;
 }
 
 std::filesystem::path resolve(const Config& config, const std::string& path) {
@@ -73,8 +86,50 @@ std::filesystem::path resolve(const Config& config, const std::string& path) {
   return p.lexically_normal();
 }
 
+// No link is followed below the config directory for relative paths, or
+// below "/" for absolute ones.
 std::filesystem::path base_of(const Config& config, const std::string& path) {
   return std::filesystem::path(path).is_relative() ? config.dir : std::filesystem::path("/");
+}
+
+// The base for a resolved (absolute) path: the config directory when it is
+// below it, else "/".
+std::filesystem::path base_for(const Config& config, const std::filesystem::path& resolved);
+
+bool is_below(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  auto rel = p.lexically_relative(dir.lexically_normal());
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+std::filesystem::path base_for(const Config& config, const std::filesystem::path& resolved) {
+  return is_below(resolved, config.dir) ? config.dir : std::filesystem::path("/");
+}
+
+// A user or group given by name or number.
+template <typename Id, typename Lookup>
+Id resolve_id(const std::string& name, const char* what, const std::string& path, Lookup lookup) {
+  unsigned long n = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+  if (ec == std::errc() && end == name.data() + name.size()) return static_cast<Id>(n);
+  std::optional<Id> id = lookup(name);
+  if (!id) throw Error("no " + std::string(what) + " named \"" + name + "\" for " + path);
+  return *id;
+}
+
+std::optional<uid_t> user_id(const std::string& name) {
+  struct passwd pw, *result = nullptr;
+  std::vector<char> buf(16384);
+  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &result) != 0 || !result)
+    return std::nullopt;
+  return pw.pw_uid;
+}
+
+std::optional<gid_t> group_id(const std::string& name) {
+  struct group gr, *result = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &result) != 0 || !result)
+    return std::nullopt;
+  return gr.gr_gid;
 }
 
 class DeploymentTargetProvider : public Provider {
@@ -85,7 +140,8 @@ class DeploymentTargetProvider : public Provider {
     return {{"/spec/source", source_of(r)}};
   }
 
-  void validate(const Resource& r, const Config&, const DiagnosticSink& error) const override {
+  void validate(const Resource& r, const Config& config,
+                const DiagnosticSink& error) const override {
     std::string kind, name;
     std::string source = source_of(r);
     if (!split_address(source, &kind, &name) ||
@@ -94,70 +150,93 @@ class DeploymentTargetProvider : public Provider {
             "expected Certificate/NAME or CertificateAuthority/NAME (got \"" + source + "\")");
       return;
     }
+    std::filesystem::path state_dir = resolve(config, config.project.backend_path);
     std::set<std::string> seen;
     auto files = deployed_files(r);
     for (size_t i = 0; i < files.size(); ++i) {
       const DeployedFile& f = files[i];
-      std::string at = "/spec/files/" + std::to_string(i);
-      if (f.path.empty() || f.path.back() == '/')
-        error(at + "/path", "expected a file path (got \"" + f.path + "\")");
+      std::string at = "/spec/files/" + std::to_string(i) + "/path";
       std::filesystem::path p(f.path);
+      std::string leaf = p.filename().string();
+      if (f.path.empty() || leaf.empty() || leaf == "." || leaf == "..") {
+        error(at, "expected a file path (got \"" + f.path + "\")");
+        continue;
+      }
       for (const auto& part : p)
-        if (part == "..") error(at + "/path", "\"..\" is not allowed in a deployed path");
-      if (!seen.insert(p.lexically_normal().string()).second)
-        error(at + "/path", "path \"" + f.path + "\" is written twice by this target");
+        if (part == "..") error(at, "\"..\" is not allowed in a deployed path");
+      std::filesystem::path full = resolve(config, f.path);
+      if (!seen.insert(full.string()).second)
+        error(at, "path \"" + f.path + "\" is written twice by this target");
+      if (is_below(full, state_dir) || full == state_dir)
+        error(at, "\"" + f.path + "\" is inside the state directory " + state_dir.string());
+      std::string ext = p.extension().string();
+      if ((ext == ".yaml" || ext == ".yml") && is_below(full, config.dir))
+        error(at, "\"" + f.path + "\" would be read back as configuration; use another extension");
       if (f.content == "privateKey" && kind != "Certificate")
-        error(at + "/content",
+        error("/spec/files/" + std::to_string(i) + "/content",
               "privateKey can only be deployed from a Certificate; a CA's key never leaves the "
               "store");
+    }
+  }
+
+  void validate_all(const Config& config, const ConfigDiagnosticSink& error) const override {
+    std::unordered_map<std::string, std::string> writer;  // resolved path -> address
+    for (size_t i = 0; i < config.resources.size(); ++i) {
+      const Resource& r = config.resources[i];
+      if (r.kind != kind()) continue;
+      auto files = deployed_files(r);
+      for (size_t j = 0; j < files.size(); ++j) {
+        auto [it, fresh] = writer.emplace(resolve(config, files[j].path).string(), r.address());
+        if (!fresh && it->second != r.address())
+          error(i, "/spec/files/" + std::to_string(j) + "/path",
+                "\"" + files[j].path + "\" is also written by " + it->second);
+      }
     }
   }
 
   Change diff(const DiffInput& in) const override {
     Change c;
     const std::string source = source_of(in.desired);
-    if (!in.recorded) {
-      c.type = ActionType::kCreate;
-      c.reasons.push_back("not in state");
-      return c;
-    }
+    if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     for (const std::string& f : in.changed_fields)
-      if (f.rfind("spec.", 0) == 0) c.reasons.push_back(f + " changed");
+      if (f.starts_with("spec.")) c.reasons.push_back(f + " changed");
     if (const Action* a = in.planned(source); a && changes_outputs(a->type))
       c.reasons.push_back("source " + source + " " + upstream_verb(a->type));
-    if (c.reasons.empty() && needs_chain(in.desired)) {
-      if (const RecordedResource* src = in.state.find(source)) {
-        std::string issuer = src->attributes.value("issuer", "");
-        if (const Action* a = issuer.empty() ? nullptr : in.planned(issuer);
-            a && changes_outputs(a->type))
-          c.reasons.push_back("issuer " + issuer + " " + upstream_verb(a->type) +
-                              " (the chain changes)");
-      }
-    }
-    if (c.reasons.empty()) {
-      const RecordedResource* src = in.state.find(source);
-      std::string deployed = in.recorded->attributes.value("source_fingerprint", "");
-      if (src && src->attributes.value("fingerprint_sha256", "") != deployed)
+    const RecordedResource* src = in.state.find(source);
+    if (c.reasons.empty() && src) {
+      if (src->attributes.value("fingerprint_sha256", "") !=
+          in.recorded->attributes.value("source_fingerprint", ""))
         c.reasons.push_back("source " + source + " changed since the last deployment");
+    }
+    if (c.reasons.empty() && src && needs_chain(in.desired)) {
+      auto chain = issuers_of(*src, [&](const std::string& a) { return in.state.find(a); });
+      for (const RecordedResource* issuer : chain) {
+        if (const Action* a = in.planned(issuer->address()); a && changes_outputs(a->type)) {
+          c.reasons.push_back("issuer " + issuer->address() + " " + upstream_verb(a->type) +
+                              " (the chain changes)");
+          break;
+        }
+      }
+      if (c.reasons.empty() &&
+          chain_fingerprints(chain) !=
+              in.recorded->attributes.value("chain_fingerprints", nlohmann::json()))
+        c.reasons.push_back("the chain changed since the last deployment");
     }
     if (!c.reasons.empty()) {
       c.type = ActionType::kDeploy;
-    } else if (!in.changed_fields.empty()) {
-      c.type = ActionType::kUpdate;
-      for (const std::string& f : in.changed_fields) c.reasons.push_back(f + " changed");
     } else if (in.replace_requested) {
       c.type = ActionType::kDeploy;
       c.reasons.push_back("redeployment requested with --replace");
+    } else if (!in.changed_fields.empty()) {
+      c.type = ActionType::kUpdate;
+      for (const std::string& f : in.changed_fields) c.reasons.push_back(f + " changed");
     }
     return c;
   }
 
   RecordedResource apply(ApplyContext& ctx) const override {
     if (ctx.action.type == ActionType::kDelete) {
-      for (const auto& f : ctx.recorded->attributes.value("files", nlohmann::json::array())) {
-        std::string path = f.value("path", "");
-        ctx.files.remove(base_of(ctx.config, path), resolve(ctx.config, path));
-      }
+      remove_files(ctx, ctx.recorded->attributes);
       return *ctx.recorded;
     }
     const Resource& r = *ctx.desired;
@@ -170,70 +249,69 @@ class DeploymentTargetProvider : public Provider {
     auto it = ctx.deps.find(source);
     if (it == ctx.deps.end() || !it->second) throw Error(source + " is not in the state");
     const RecordedResource& src = *it->second;
+    auto chain = issuers_of(src, [&](const std::string& a) -> const RecordedResource* {
+      auto d = ctx.deps.find(a);
+      return d == ctx.deps.end() ? nullptr : d->second;
+    });
     const std::string cert = src.attributes.value("certificate_pem", "");
-    const std::string chain = chain_of(src, ctx.deps);
+    std::string chain_pem;
+    for (const RecordedResource* issuer : chain)
+      chain_pem += issuer->attributes.value("certificate_pem", "");
 
     std::vector<FileToWrite> writes;
     nlohmann::json recorded_files = nlohmann::json::array();
     for (const DeployedFile& f : deployed_files(r)) {
       FileToWrite w;
+      w.base = base_of(ctx.config, f.path);
       w.path = resolve(ctx.config, f.path);
       w.mode = static_cast<mode_t>(f.mode);
       if (f.content == "certificate") {
         w.content = SecretBytes(cert);
       } else if (f.content == "chain") {
-        w.content = SecretBytes(chain);
+        w.content = SecretBytes(chain_pem);
       } else if (f.content == "fullchain") {
-        w.content = SecretBytes(cert + chain);
+        w.content = SecretBytes(cert + chain_pem);
       } else if (f.content == "privateKey") {
-        auto key = src.objects.find("privateKey");
-        if (key == src.objects.end()) throw Error(source + " has no private key recorded");
-        w.content = ctx.keyring.open(key->second, source + "#privateKey");
+        w.content = ctx.keyring.open(object_id(src, "privateKey"), source + "#privateKey");
       } else {
         throw Error("unknown content \"" + f.content + "\"");
       }
-      set_owner(r, f, w);
+      if (!f.owner.empty()) w.owner = resolve_id<uid_t>(f.owner, "user", f.path, user_id);
+      if (!f.group.empty()) w.group = resolve_id<gid_t>(f.group, "group", f.path, group_id);
       nlohmann::json entry = {{"path", f.path}, {"content", f.content}, {"mode", f.mode}};
+      // Digests of public content only: drift can compare them; a key's is not kept.
       if (f.content != "privateKey") entry["sha256"] = sha256_hex(w.content.view());
       recorded_files.push_back(std::move(entry));
       writes.push_back(std::move(w));
     }
-    ctx.files.write_group(ctx.config.dir, writes);
-    // Files the previous deployment wrote that this one no longer does.
-    if (ctx.recorded) {
-      std::set<std::string> now;
-      for (const DeployedFile& f : deployed_files(r))
-        now.insert(resolve(ctx.config, f.path).string());
-      for (const auto& f : ctx.recorded->attributes.value("files", nlohmann::json::array())) {
-        std::string path = f.value("path", "");
-        if (!now.count(resolve(ctx.config, path).string()))
-          ctx.files.remove(base_of(ctx.config, path), resolve(ctx.config, path));
-      }
-    }
+    ctx.files.write_group(writes);
+    if (ctx.recorded) remove_files(ctx, ctx.recorded->attributes);
     rec.attributes = {{"files", recorded_files},
                       {"source", source},
                       {"source_fingerprint", src.attributes.value("fingerprint_sha256", "")},
-                      {"source_serial", src.attributes.value("serial", "")}};
+                      {"source_serial", src.attributes.value("serial", "")},
+                      {"chain_fingerprints", chain_fingerprints(chain)}};
     return rec;
   }
 
  private:
-  static void set_owner(const Resource& r, const DeployedFile& f, FileToWrite& w) {
-    for (const auto& spec : r.spec.value("files", nlohmann::json::array())) {
-      if (spec.value("path", "") != f.path) continue;
-      if (spec.contains("owner")) {
-        std::string owner = spec["owner"];
-        struct passwd* pw = ::getpwnam(owner.c_str());
-        if (!pw) throw Error("no user named \"" + owner + "\" for " + f.path);
-        w.owner = pw->pw_uid;
-      }
-      if (spec.contains("group")) {
-        std::string group = spec["group"];
-        struct group* gr = ::getgrnam(group.c_str());
-        if (!gr) throw Error("no group named \"" + group + "\" for " + f.path);
-        w.group = gr->gr_gid;
-      }
-    }
+  // Removes the files an earlier deployment wrote that no target in the
+  // config writes now: a changed path leaves no stale copy, and a renamed
+  // target does not delete what its new name just deployed.
+  static void remove_files(ApplyContext& ctx, const nlohmann::json& recorded) {
+    std::vector<std::filesystem::path> gone;
+    for (const auto& f : recorded.value("files", nlohmann::json::array()))
+      gone.push_back(resolve(ctx.config, f.value("path", "")));
+    if (ctx.desired)
+      for (const DeployedFile& f : deployed_files(*ctx.desired))
+        std::erase(gone, resolve(ctx.config, f.path));
+    if (gone.empty()) return;  // the common case: same paths, nothing to scan
+    std::set<std::filesystem::path> kept;
+    for (const Resource& r : ctx.config.resources)
+      if (r.kind == "DeploymentTarget")
+        for (const DeployedFile& f : deployed_files(r)) kept.insert(resolve(ctx.config, f.path));
+    for (const std::filesystem::path& p : gone)
+      if (!kept.count(p)) ctx.files.remove(base_for(ctx.config, p), p);
   }
 };
 

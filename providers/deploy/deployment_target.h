@@ -13,6 +13,8 @@ struct DeployedFile {
   std::string path;     // as written in the config
   std::string content;  // certificate, privateKey, chain, fullchain
   unsigned mode = 0600;
+  std::string owner;  // user name or uid; "" keeps the writer's
+  std::string group;  // group name or gid
 };
 
 std::vector<DeployedFile> deployed_files(const Resource& target);

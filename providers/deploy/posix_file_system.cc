@@ -1,9 +1,11 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <map>
+#include <set>
 
 #include "providers/file_system.h"
 #include "util/error.h"
@@ -32,25 +34,53 @@ void check_destination(int dir_fd, const std::string& name, const std::filesyste
   if (!S_ISREG(st.st_mode)) throw Error(path.string() + " exists and is not a regular file");
 }
 
+constexpr std::string_view kTempMarker = ".keyform-";
+
+// Removes temp files an earlier, killed run left beside `names` in a
+// directory: they may hold private keys. Only this group's names are
+// matched, so another target writing to the same directory is untouched.
+void remove_stale_temps(int dir_fd, const std::set<std::string>& names) {
+  Fd copy(::dup(dir_fd));
+  if (!copy) return;
+  DIR* dir = ::fdopendir(copy.get());
+  if (!dir) return;
+  copy.release();  // owned by dir now
+  std::vector<std::string> stale;
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string_view n = e->d_name;
+    size_t marker = n.rfind(kTempMarker);
+    if (n.size() < 2 || n[0] != '.' || marker == std::string_view::npos) continue;
+    if (names.count(std::string(n.substr(1, marker - 1)))) stale.emplace_back(n);
+  }
+  ::closedir(dir);
+  for (const std::string& n : stale) ::unlinkat(dir_fd, n.c_str(), 0);
+}
+
 }  // namespace
 
-void PosixFileSystem::write_group(const std::filesystem::path& base,
-                                  std::vector<FileToWrite>& files) {
+void PosixFileSystem::write_group(std::vector<FileToWrite>& files) {
   std::map<std::filesystem::path, Fd> dirs;
   std::vector<Staged> staged;
   auto discard = [&] {
     for (const Staged& s : staged) ::unlinkat(s.dir_fd, s.tmp_name.c_str(), 0);
   };
   try {
+    std::map<std::filesystem::path, std::set<std::string>> names;
+    for (const FileToWrite& f : files)
+      names[f.path.parent_path()].insert(f.path.filename().string());
+    for (const FileToWrite& f : files) {
+      std::filesystem::path parent = f.path.parent_path();
+      if (dirs.count(parent)) continue;
+      Fd dir = open_dir_nofollow(f.base, parent, /*create=*/true);
+      remove_stale_temps(dir.get(), names[parent]);
+      dirs.emplace(parent, std::move(dir));
+    }
     for (FileToWrite& f : files) {
       std::filesystem::path parent = f.path.parent_path();
-      auto it = dirs.find(parent);
-      if (it == dirs.end())
-        it = dirs.emplace(parent, open_dir_nofollow(base, parent, /*create=*/true)).first;
-      int dfd = it->second.get();
+      int dfd = dirs.at(parent).get();
       std::string name = f.path.filename().string();
       check_destination(dfd, name, f.path);
-      std::string tmp = "." + name + ".keyform-" + random_id(6);
+      std::string tmp = "." + name + std::string(kTempMarker) + random_id(6);
       Fd fd(::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!fd)
         throw Error("cannot create a temp file beside " + f.path.string() + ": " +

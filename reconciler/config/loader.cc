@@ -101,6 +101,7 @@ class Loader {
     for (size_t i = 0; i < files.size(); ++i) load_parsed(std::move(parsed[i]), files[i], false);
     check_project_references();
     for (size_t i = 0; i < config_.resources.size(); ++i) check_resource(i);
+    check_across_resources();
     check_cycles();
     if (!diagnostics_.empty()) throw ConfigError(std::move(diagnostics_));
     return std::move(config_);
@@ -377,6 +378,21 @@ class Loader {
       if (!check_address(ref.address, node, ref.field, file)) continue;
       auto target = config_.by_address.find(ref.address);
       if (target != config_.by_address.end()) graph_edges_.push_back({i, target->second});
+    }
+  }
+
+  void check_across_resources() {
+    ConfigDiagnosticSink sink = [&](size_t i, const std::string& field,
+                                    const std::string& message) {
+      const Resource& r = config_.resources.at(i);
+      report(pos(r.pos.file, schema::mark_at(nodes_[i], field)), field_message(field, message));
+    };
+    for (const std::string& kind : registry_.kinds()) {
+      try {
+        registry_.find(kind)->validate_all(config_, sink);
+      } catch (const std::exception& e) {
+        report(config_.project.pos, kind + ": " + e.what());
+      }
     }
   }
 

@@ -52,9 +52,7 @@ class MemoryObjectStore : public ObjectStore {
 // PKI and KMS providers never touch files.
 class NoFileSystem : public FileSystem {
  public:
-  void write_group(const std::filesystem::path&, std::vector<FileToWrite>&) override {
-    throw Error("unexpected file write");
-  }
+  void write_group(std::vector<FileToWrite>&) override { throw Error("unexpected file write"); }
   void remove(const std::filesystem::path&, const std::filesystem::path&) override {
     throw Error("unexpected file removal");
   }
