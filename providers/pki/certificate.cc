@@ -101,6 +101,13 @@ class CertificateProvider : public Provider {
         (planned->type == ActionType::kReplace || planned->type == ActionType::kCreate)) {
       c.reasons.push_back("issuer " + issuer + " is replaced");
       replace = true;
+    } else if (const RecordedResource* ca = in.state.find(issuer);
+               ca && ca->attributes.value("public_key_sha256", "") !=
+                         in.recorded->attributes.value("issuer_public_key_sha256", "")) {
+      // The issuer got a new key in an earlier run (--target, a failure, a
+      // crash): this certificate no longer chains to it.
+      c.reasons.push_back("issuer " + issuer + " was replaced since this certificate was issued");
+      replace = true;
     }
     for (const auto& f : in.changed_fields) {
       c.reasons.push_back(f + " changed");
@@ -159,13 +166,13 @@ class CertificateProvider : public Provider {
                            pki::string_field(private_key, "rotationPolicy", "Always") == "Never";
     const std::string context = address + "#privateKey";
     x509::PkeyPtr key = reuse_key ? x509::private_key_from_pem(ctx.keyring.open(
-                                        ctx.recorded->objects.at("privateKey"), context))
+                                        object_id(*ctx.recorded, "privateKey"), context))
                                   : x509::generate_key(pki::key_algorithm_field(spec));
 
     x509::CertPtr issuer_cert =
         x509::certificate_from_pem(issuer.attributes.value("certificate_pem", ""));
     x509::PkeyPtr issuer_key = x509::private_key_from_pem(
-        ctx.keyring.open(issuer.objects.at("privateKey"), issuer_addr + "#privateKey"));
+        ctx.keyring.open(object_id(issuer, "privateKey"), issuer_addr + "#privateKey"));
 
     const std::string template_name = pki::string_field(spec, "template", "EndEntityCertificate");
     const auto tmpl = x509::template_from_name(template_name);
@@ -186,13 +193,14 @@ class CertificateProvider : public Provider {
 
     // Sealed only once the certificate exists, so a failure leaves no object.
     rec.objects["privateKey"] =
-        reuse_key ? ctx.recorded->objects.at("privateKey")
+        reuse_key ? object_id(*ctx.recorded, "privateKey")
                   : ctx.keyring.seal(context, x509::private_key_to_pem(key.get(), *encoding),
                                      current_key(ctx, kms));
 
     rec.attributes = pki::certificate_attributes(cert.get());
     rec.attributes["issuer"] = issuer_addr;
     rec.attributes["issuer_fingerprint"] = issuer.attributes.value("fingerprint_sha256", "");
+    rec.attributes["issuer_public_key_sha256"] = issuer.attributes.value("public_key_sha256", "");
     rec.attributes["dns_names"] = req.dns_names;
     rec.attributes["common_name"] = req.subject.common_name;
     rec.attributes["key_algorithm"] = pki::string_field(spec, "keyAlgorithm", "EC_prime256v1");

@@ -134,7 +134,7 @@ class CertificateAuthorityProvider : public Provider {
     x509::PkeyPtr key;
     if (type == ActionType::kRenew) {
       rec.objects = ctx.recorded->objects;
-      key = x509::private_key_from_pem(ctx.keyring.open(rec.objects.at("privateKey"), context));
+      key = x509::private_key_from_pem(ctx.keyring.open(object_id(rec, "privateKey"), context));
     } else {
       key = x509::generate_key(algorithm);
     }

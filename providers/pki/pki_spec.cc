@@ -51,6 +51,7 @@ nlohmann::json certificate_attributes(X509* cert) {
   return {{"certificate_pem", x509::certificate_to_pem(cert)},
           {"serial", x509::serial_hex(cert)},
           {"fingerprint_sha256", x509::fingerprint_sha256(cert)},
+          {"public_key_sha256", x509::public_key_sha256(cert)},
           {"not_before", format_rfc3339(nb)},
           {"not_after", format_rfc3339(na)},
           {"not_before_unix", nb},

@@ -22,7 +22,7 @@ x509::Subject subject_field(const nlohmann::json& subject, const std::string& co
 // renewBefore / renewBeforePercentage.
 RenewalPolicy renewal_policy_field(const nlohmann::json& spec);
 
-// certificate_pem, serial, fingerprint_sha256, not_before, not_after (RFC
+// certificate_pem, serial, fingerprint_sha256, public_key_sha256, not_before, not_after (RFC
 // 3339) and not_before_unix, not_after_unix.
 nlohmann::json certificate_attributes(X509* cert);
 

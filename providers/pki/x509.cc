@@ -357,6 +357,13 @@ std::string fingerprint_sha256(X509* cert) {
   return hex_encode(md, n);
 }
 
+std::string public_key_sha256(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  check(X509_pubkey_digest(cert, EVP_sha256(), md, &n), "cannot hash the public key");
+  return hex_encode(md, n);
+}
+
 std::string serial_hex(X509* cert) {
   BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr),
                          "cannot read the serial"));

@@ -113,7 +113,10 @@ struct LeafRequest {
 CertPtr issue_certificate(const LeafRequest& req, X509* issuer_cert, EVP_PKEY* issuer_key);
 
 std::string fingerprint_sha256(X509* cert);  // lower-case hex
-std::string serial_hex(X509* cert);          // lower-case hex
+// SHA-256 of the certificate's SubjectPublicKeyInfo (DER), lower-case hex:
+// the same across renewals that keep the key.
+std::string public_key_sha256(X509* cert);
+std::string serial_hex(X509* cert);  // lower-case hex
 UnixTime not_before(X509* cert);
 UnixTime not_after(X509* cert);
 std::string subject_line(X509* cert);  // RFC 2253: "CN=root,O=Example"
