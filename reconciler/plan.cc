@@ -168,6 +168,26 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
             address +
             " has deletionProtection: true and is no longer in the configuration; "
             "put it back, or set deletionProtection: false and apply before removing it");
+      // A resource that stays must not lose what it was made with: a key
+      // sealed under a KmsKey, a certificate issued by a CA. Only a
+      // replacement (or a redeployment) rebuilds it without this one.
+      std::vector<std::string> holders;
+      for (const std::string& d : dependents[address]) {
+        if (deleting.count(d)) continue;
+        const Action* p = planned(d);
+        if (!p || (p->type != ActionType::kReplace && p->type != ActionType::kDeploy))
+          holders.push_back(d);
+      }
+      if (!holders.empty()) {
+        const bool one = holders.size() == 1;
+        std::string list;
+        for (const std::string& h : holders) list += (list.empty() ? "" : ", ") + h;
+        plan.errors.push_back(address + " is no longer in the configuration, but " + list +
+                              " (still managed) " + (one ? "was" : "were") +
+                              " made with it and would break; replace " + (one ? "it" : "them") +
+                              " first (keyform apply --replace " + holders.front() + "), delete " +
+                              (one ? "it" : "them") + " too, or put " + address + " back");
+      }
       index[address] = plan.actions.size();
       plan.actions.push_back(std::move(a));
     }

@@ -143,5 +143,33 @@ TEST_F(PlanTest, ActionIdsAreStableForTheSameState) {
   EXPECT_NE(plan(config).actions[0].id, before);
 }
 
+TEST_F(PlanTest, DeletingWhatARemainingResourceWasMadeWithIsAnError) {
+  // b was made with a; a leaves the config but b stays, unchanged.
+  record(fake("a"));
+  record(fake("b", {"Fake/a"}));
+  Resource b = fake("b");
+  b.spec["isolated"] = true;
+  state_.resources["Fake/b"] = record_from(b, {"Fake/a"});
+  Plan p = plan(fake_config({b}));
+  ASSERT_EQ(p.errors.size(), 1u);
+  EXPECT_NE(
+      p.errors[0].find(
+          "Fake/a is no longer in the configuration, but Fake/b (still managed) was made with it"),
+      std::string::npos)
+      << p.errors[0];
+  EXPECT_NE(p.errors[0].find("--replace Fake/b"), std::string::npos);
+}
+
+TEST_F(PlanTest, DeletingWhatAReplacedResourceWasMadeWithIsFine) {
+  record(fake("a"));
+  record(fake("b", {"Fake/a"}));
+  PlanOptions o;
+  o.replace = {"Fake/b"};
+  Plan p = plan(fake_config({fake("b")}), o);
+  EXPECT_TRUE(p.errors.empty());
+  EXPECT_EQ(p.find("Fake/a")->type, ActionType::kDelete);
+  EXPECT_EQ(p.find("Fake/a")->after, std::vector<std::string>{"Fake/b"});
+}
+
 }  // namespace
 }  // namespace keyform

@@ -1,0 +1,27 @@
+# Removing a KmsKey that still seals the keys of resources that stay is
+# refused with what to do; nothing is destroyed.
+source "$(dirname "$0")/lib.sh"
+ex=$(use_example quickstart)
+kf "$ex" init
+kf "$ex" apply --auto-approve
+expect_rc 0
+
+sed -i 's/^name: main/name: other/' "$ex/kms.yaml"
+sed -i 's/kmsKey: main /kmsKey: other/' "$ex/keyform.yaml"
+kf "$ex" plan
+expect_rc 1
+expect_output 'KmsKey/main is no longer in the configuration, but .*Certificate/web.* made with it'
+expect_output 'keyform apply --replace'
+kf "$ex" apply --auto-approve
+expect_rc 1
+kf "$ex" state list
+expect_output '^KmsKey/main$'
+
+# Replacing everything sealed under it lets it go.
+kf "$ex" apply --auto-approve --replace CertificateAuthority/root
+expect_rc 0
+expect_output 'KmsKey/main: deleted'
+openssl verify -CAfile "$ex/out/ca.pem" "$ex/out/web/cert.pem" >/dev/null || fail "web does not verify"
+kf "$ex" plan --detailed-exitcode
+expect_rc 0
+echo PASS
