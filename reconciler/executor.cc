@@ -143,7 +143,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     while (!stack.empty()) {
       size_t d = stack.back();
       stack.pop_back();
-      if (seen[d]) continue;
+      if (seen[d] || waiting[d] == SIZE_MAX) continue;  // already skipped
       seen[d] = true;
       observer.skipped(actions[d], actions[failed_index].address);
       ++result.skipped;
@@ -189,9 +189,8 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       if (desired && a.type != ActionType::kDelete) {
         for (const std::string& dep : env.graph.transitive_dependencies(a.address))
           ctx.deps[dep] = state.find(dep);
-      } else if (recorded) {
-        for (const std::string& dep : recorded->dependencies) ctx.deps[dep] = state.find(dep);
       }
+      // A delete gets no dependencies: they may be changing while it runs.
       observer.started(a);
       pool.submit(std::make_unique<Job>(Job{i, std::move(ctx), provider, {}}));
       ++in_flight;
@@ -263,7 +262,15 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         }
       }
       apply_record(state, r);
-      for (const std::string& id : obsolete) env.backend.objects().remove(id);
+      for (const std::string& id : obsolete) {
+        // The state no longer refers to it: a failure leaves an orphan, which
+        // is harmless, and must not abandon the actions still running.
+        try {
+          env.backend.objects().remove(id);
+        } catch (const std::exception& e) {
+          observer.warning(std::string("could not remove superseded object: ") + e.what());
+        }
+      }
       observer.finished(a, state.find(r.address), took[succeeded[k]]);
       ++result.succeeded;
       --outstanding;

@@ -31,6 +31,7 @@ class ExecutionObserver {
                         std::chrono::milliseconds) {}
   virtual void failed(const Action&, const std::string& /*error*/) {}
   virtual void skipped(const Action&, const std::string& /*failed dependency*/) {}
+  virtual void warning(const std::string&) {}
 };
 
 struct ExecutionResult {

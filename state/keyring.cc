@@ -236,16 +236,7 @@ Keyring::Keyring(SecretBytes root_key, ObjectStore& store)
     throw Error("root key must be 32 bytes (got " + std::to_string(root_key_.size()) + " bytes)");
 }
 
-std::string Keyring::root_key_check() const {
-  static constexpr std::string_view kMessage = "keyform root key check";
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t len = 0;
-  if (!EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, root_key_.data(), root_key_.size(),
-                 reinterpret_cast<const unsigned char*>(kMessage.data()), kMessage.size(), mac,
-                 sizeof mac, &len))
-    throw Error("HMAC-SHA256 failed");
-  return hex_encode(mac, len);
-}
+std::string Keyring::root_key_check() const { return compute_root_key_check(root_key_); }
 
 std::string Keyring::create_kms_material(const std::string& kms_address, int version) {
   if (kms_address.empty() || version < 1)

@@ -43,6 +43,27 @@ std::string read_file(const fs::path& path) {
   return out;
 }
 
+SecretBytes read_secret_file(const fs::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) throw Error("cannot read " + path.string() + ": " + errno_text(errno));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0)
+    throw Error("cannot read " + path.string() + ": " + errno_text(errno));
+  if (st.st_size > 1 << 20) throw Error(path.string() + " is too large for a key file");
+  // Sized once, so it never reallocates and leaves a copy behind.
+  SecretBytes out(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + path.string() + ": " + errno_text(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
 void write_all(int fd, std::string_view data, const fs::path& what) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -99,8 +120,12 @@ Fd open_dir_nofollow(const fs::path& base, const fs::path& dir, bool create) {
     walked /= part;
     Fd next(::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next && errno == ENOENT && create) {
-      if (::mkdirat(cur.get(), part.c_str(), 0700) != 0 && errno != EEXIST)
+      if (::mkdirat(cur.get(), part.c_str(), 0700) == 0) {
+        // The new entry must survive a crash as surely as the files below it.
+        fsync_or_throw(cur.get(), walked.parent_path());
+      } else if (errno != EEXIST) {
         throw Error("cannot create directory " + walked.string() + ": " + errno_text(errno));
+      }
       next = Fd(::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     }
     if (!next) {

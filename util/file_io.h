@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/secret_bytes.h"
+
 namespace keyform {
 
 namespace fs = std::filesystem;
@@ -36,6 +38,10 @@ class Fd {
 
 // Reads a whole file. Throws keyform::Error naming the path.
 std::string read_file(const fs::path& path);
+
+// Reads a whole file holding secret material: nothing but the result keeps
+// a copy, and the result is cleansed when released.
+SecretBytes read_secret_file(const fs::path& path);
 
 // Writes all of `data` to fd, retrying on EINTR and short writes. Throws.
 void write_all(int fd, std::string_view data, const fs::path& what);

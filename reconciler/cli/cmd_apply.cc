@@ -44,9 +44,13 @@ class ProgressPrinter : public ExecutionObserver {
     std::cout << "\n" << std::flush;
   }
   void failed(const Action& a, const std::string& error) override {
-    std::cout << style_.bold(a.address) << ": "
+    std::cout << std::flush;
+    std::cerr << style_.bold(a.address) << ": "
               << style_.red(std::string(action_name(a.type)) + " failed: ") << error << "\n"
               << std::flush;
+  }
+  void warning(const std::string& message) override {
+    std::cerr << style_.yellow("Warning: ") << message << "\n";
   }
   void skipped(const Action& a, const std::string& because) override {
     std::cout << style_.bold(a.address) << ": " << style_.yellow("skipped") << " (" << because
@@ -92,13 +96,17 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   Plan plan = make_plan_for(ws, state, opts.flags);
   std::cout << render_plan_text(plan, ws.style());
   if (!plan.errors.empty()) return kExitError;
-  if (!plan.has_changes()) return kExitOk;
+  if (!plan.has_changes()) {
+    close_interrupted(backend, loaded.loaded, plan.now);
+    return kExitOk;
+  }
+  // Checked before asking, so a wrong key fails before anyone says yes.
+  Keyring keyring(ws.root_key(state), backend.objects());
   if (!opts.auto_approve && !confirmed()) {
     std::cout << "Apply cancelled: nothing was changed.\n";
     return kExitError;
   }
   std::cout << "\n";
-  Keyring keyring(ws.root_key(state), backend.objects());
   close_interrupted(backend, loaded.loaded, plan.now);
   PosixFileSystem files;
   ExecutionEnv env{ws.config(), ws.graph(), builtin_providers(), backend, keyring, files};

@@ -1,6 +1,6 @@
 // keyform init: creates the backend, the lineage, and a root key when none
 // is configured.
-#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -18,7 +18,8 @@ namespace {
 
 // A root key, from the environment or a file; nullopt when there is none.
 std::optional<SecretBytes> existing_root_key(const Workspace& ws) {
-  const char* v = std::getenv(ws.config().project.root_key_env.c_str());
+  const std::string& var = ws.config().project.root_key_env;
+  const char* v = var.empty() ? nullptr : std::getenv(var.c_str());
   if ((v && *v) || std::filesystem::exists(ws.default_root_key_file())) return ws.root_key(State{});
   return std::nullopt;
 }
@@ -35,11 +36,12 @@ int run_init(const GlobalOptions& global) {
   if (!key) {
     key = random_secret(32);
     std::filesystem::path file = ws.default_root_key_file();
-    std::filesystem::create_directories(file.parent_path());
-    std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all);
-    std::string b64 = base64_encode(key->data(), key->size()) + "\n";
-    SecretBytes text(b64);
-    OPENSSL_cleanse(b64.data(), b64.size());
+    // A directory keyform creates is 0700; one that exists keeps its mode.
+    if (std::filesystem::create_directories(file.parent_path()))
+      std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all);
+    SecretBytes text(4 * ((key->size() + 2) / 3) + 1);
+    int len = EVP_EncodeBlock(text.data(), key->data(), static_cast<int>(key->size()));
+    text.data()[len] = '\n';
     if (std::filesystem::exists(file)) throw Error(file.string() + " already exists");
     write_file_durable(file, text.view(), 0400);
     created_key = true;
@@ -50,11 +52,14 @@ int run_init(const GlobalOptions& global) {
   backend.create(initial);
   std::cout << "Initialised " << backend.describe() << " (lineage " << initial.lineage << ").\n";
   if (created_key) {
-    std::cout << "Created a root key in " << ws.default_root_key_file().string()
-              << " (mode 0400).\n"
-              << "  Keep a copy somewhere safe: without it nothing in the state can be decrypted.\n"
-              << "  In CI, pass it in " << ws.config().project.root_key_env
-              << " (the file's content) instead of keeping the file.\n";
+    std::cout
+        << "Created a root key in " << ws.default_root_key_file().string() << " (mode 0400).\n"
+        << "  Keep a copy somewhere safe: without it nothing in the state can be decrypted.\n";
+    if (!ws.config().project.root_key_env.empty())
+      std::cout << "  In CI, pass it in " << ws.config().project.root_key_env
+                << " (the file's content) instead of keeping the file.\n";
+    else
+      std::cout << "  In CI, place it at that path from your secret store.\n";
   }
   return kExitOk;
 }

@@ -81,7 +81,7 @@ std::filesystem::path Workspace::default_root_key_file() const {
 SecretBytes Workspace::root_key(const State& state) const {
   const std::string& var = config_.project.root_key_env;
   SecretBytes key;
-  if (const char* v = std::getenv(var.c_str()); v && *v) {
+  if (const char* v = var.empty() ? nullptr : std::getenv(var.c_str()); v && *v) {
     try {
       key = decode_root_key(v);
     } catch (const Error& e) {
@@ -90,9 +90,10 @@ SecretBytes Workspace::root_key(const State& state) const {
   } else {
     std::filesystem::path file = default_root_key_file();
     if (!std::filesystem::exists(file))
-      throw Error("no root key: set " + var + " (base64 of 32 bytes) or put it in " +
-                  file.string());
-    SecretBytes text(read_file(file));
+      throw Error("no root key: " +
+                  (var.empty() ? std::string() : "set " + var + " (base64 of 32 bytes) or ") +
+                  "put it in " + file.string());
+    SecretBytes text = read_secret_file(file);
     try {
       key = decode_root_key(text.view());
     } catch (const Error& e) {

@@ -1,6 +1,7 @@
 #include "state/local/local_backend.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,13 +163,22 @@ void LocalBackend::create(const State& initial) {
   lineage_ = initial.lineage;
 }
 
+// Whether a lock holder is known to be gone: on this host, with no such pid.
+// A holder on another host cannot be checked and counts as alive.
+static bool holder_gone(const LockInfo& info) {
+  if (info.host != host_name() || info.pid <= 0) return false;
+  return ::kill(info.pid, 0) != 0 && errno == ESRCH;
+}
+
 std::unique_ptr<StateLock> LocalBackend::lock(LockMode mode, const std::string& operation) {
   require_dir();
   auto fl =
       FileLock::try_lock(lock_path(), mode == LockMode::kExclusive ? FileLock::Mode::kExclusive
                                                                    : FileLock::Mode::kShared);
   if (!fl) {
-    if (auto holder = read_lock_info(lock_info_path()))
+    // lock.json names the last exclusive holder; when that process is gone
+    // (a killed apply), the flock is held by someone else: a plan or show.
+    if (auto holder = read_lock_info(lock_info_path()); holder && !holder_gone(*holder))
       throw LockedError("the state is locked: " + holder->str() +
                         "; if that run is gone, run `keyform state unlock " + holder->id + "`");
     throw LockedError(
@@ -200,7 +210,7 @@ void LocalBackend::force_unlock(const std::string& lock_id) {
     throw Error("the state's lock id is " + info->id + ", not " + lock_id + " (" + info->str() +
                 ")");
   auto fl = FileLock::try_lock(lock_path(), FileLock::Mode::kExclusive);
-  if (!fl)
+  if (!fl && !holder_gone(*info))
     throw Error("lock " + lock_id + " is held by a live process pid " + std::to_string(info->pid) +
                 " on " + info->host + "; stop it first");
   if (::unlink(lock_info_path().c_str()) != 0 && errno != ENOENT)
