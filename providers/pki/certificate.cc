@@ -71,6 +71,15 @@ class CertificateProvider : public Provider {
         error("/spec/renewBefore",
               "renewBefore " + renew_before + " must be shorter than validity " + validity);
     }
+    // A certificate cannot outlive its issuer, as a private CA refuses it.
+    if (const Resource* issuer = c.find(issuer_address(r))) {
+      const std::string validity = pki::string_field(spec, "validity", "90d");
+      const std::string ca_validity = pki::string_field(issuer->spec, "validity", "10y");
+      auto v = parse_duration(validity), cv = parse_duration(ca_validity);
+      if (v && cv && *v > *cv)
+        error("/spec/validity", "validity " + validity + " is longer than the issuer " +
+                                    issuer->address() + "'s validity " + ca_validity);
+    }
     if (spec.contains("renewBefore") && spec.contains("renewBeforePercentage"))
       error("/spec/renewBeforePercentage", "set renewBefore or renewBeforePercentage, not both");
 

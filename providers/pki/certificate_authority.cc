@@ -62,6 +62,11 @@ class CertificateAuthorityProvider : public Provider {
     const nlohmann::json& spec = r.spec;
     if (pki::string_field(spec, "type", "root") == "subordinate")
       error("/spec/type", "type: subordinate is not supported yet");
+    if (spec.contains("deletionWindow")) {
+      auto window = parse_duration(spec["deletionWindow"].get<std::string>());
+      if (!window || *window < 7 * 86400 || *window > 30 * 86400)
+        error("/spec/deletionWindow", "deletionWindow must be between 7d and 30d");
+    }
     auto key =
         x509::key_algorithm_from_name(pki::string_field(spec, "keyAlgorithm", "EC_prime256v1"));
     std::string signing = pki::string_field(spec, "signingAlgorithm", "");

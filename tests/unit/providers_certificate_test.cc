@@ -163,6 +163,20 @@ TEST_F(CertificateTest, ValidateRenewBeforeWithinValidity) {
               ElementsAre("/spec/renewBefore: renewBefore 30d must be shorter than validity 30d"));
 }
 
+TEST_F(CertificateTest, ValidateValidityWithinTheIssuers) {
+  world.put("CertificateAuthority", "root",
+            {{"subject", {{"commonName", "Root"}}}, {"validity", "1y"}});
+  nlohmann::json spec = web_spec();
+  spec["validity"] = "2y";
+  world.put("Certificate", "web", spec);
+  EXPECT_THAT(world.validate(*cert, kWeb),
+              ElementsAre("/spec/validity: validity 2y is longer than the issuer "
+                          "CertificateAuthority/root's validity 1y"));
+  spec["validity"] = "1y";
+  world.put("Certificate", "web", spec);
+  EXPECT_TRUE(world.validate(*cert, kWeb).empty());
+}
+
 TEST_F(CertificateTest, ValidateSigningHashAgainstAnEd25519Issuer) {
   nlohmann::json spec = web_spec();
   spec["signingHash"] = "sha384";
