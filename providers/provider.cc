@@ -80,6 +80,18 @@ const std::string& object_id(const RecordedResource& r, const std::string& role)
   return it->second;
 }
 
+std::string sealing_kms(const RecordedResource& r) {
+  for (const std::string& d : r.dependencies)
+    if (d.starts_with("KmsKey/")) return d;
+  return "";
+}
+
+void set_sealing_kms(RecordedResource& r, const std::string& kms) {
+  std::erase_if(r.dependencies, [](const std::string& d) { return d.starts_with("KmsKey/"); });
+  if (!kms.empty()) r.dependencies.push_back(kms);
+  std::sort(r.dependencies.begin(), r.dependencies.end());
+}
+
 std::string kms_key_address(const Resource& r, const Project& p) {
   if (r.spec.contains("kmsKey")) return "KmsKey/" + r.spec["kmsKey"].get<std::string>();
   if (p.defaults.contains("kmsKey")) return "KmsKey/" + p.defaults["kmsKey"].get<std::string>();

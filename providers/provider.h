@@ -115,6 +115,14 @@ void digest_resource(const Resource& r, std::string* whole,
 // entry has none.
 const std::string& object_id(const RecordedResource& r, const std::string& role);
 
+// The KmsKey a recorded entry's objects are sealed under ("" for the root
+// key), as its dependencies say. An action that keeps the objects (update,
+// a renewal that keeps the key) keeps this dependency whatever the spec now
+// names, so the plan never lets that KmsKey go while they need it.
+std::string sealing_kms(const RecordedResource& r);
+// Makes `kms` the entry's only KmsKey dependency ("" for none).
+void set_sealing_kms(RecordedResource& r, const std::string& kms);
+
 // "kmsKey: main" or project defaults.kmsKey -> "KmsKey/main"; "" when none.
 std::string kms_key_address(const Resource& r, const Project& p);
 // The KeyRef for the KmsKey's current version, from its recorded entry in

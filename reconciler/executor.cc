@@ -153,15 +153,14 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     }
   };
 
-  // Starts ready actions while a worker is free. Only actions that start get
-  // an intent, so after a crash the unfinished intents are exactly the
-  // actions that were running.
-  auto dispatch = [&] {
+  // Takes ready actions while a worker is free and makes their intents
+  // durable together with `records` (the done/failed records of what just
+  // finished): one fsync for the whole batch. Only actions that start get an
+  // intent, so after a crash the open intents are exactly what was running.
+  auto commit_and_take = [&](std::vector<JournalRecord> records) {
     size_t n = std::min(ready.size(), workers - std::min(workers, in_flight));
-    if (n == 0) return;
     std::vector<size_t> starting(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(n));
     ready.erase(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(n));
-    std::vector<JournalRecord> intents;
     for (size_t i : starting) {
       JournalRecord r;
       r.type = JournalRecord::Type::kIntent;
@@ -170,10 +169,16 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       r.address = actions[i].address;
       r.action = std::string(action_name(actions[i].type));
       r.time = env.now;
-      intents.push_back(std::move(r));
+      records.push_back(std::move(r));
     }
-    env.backend.append(intents);
-    journal_since_checkpoint += intents.size();
+    if (!records.empty()) {
+      env.backend.append(records);
+      journal_since_checkpoint += records.size();
+    }
+    return starting;
+  };
+
+  auto submit = [&](const std::vector<size_t>& starting) {
     for (size_t i : starting) {
       const Action& a = actions[i];
       const Resource* desired = env.config.find(a.address);
@@ -197,11 +202,10 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     }
   };
 
-  dispatch();
+  submit(commit_and_take({}));
   while (in_flight > 0) {
     std::vector<Completion> done = pool.wait();
     in_flight -= done.size();
-    // Group commit: one durable append for everything that finished together.
     std::vector<JournalRecord> records, failures;
     std::vector<size_t> succeeded;
     for (Completion& c : done) {
@@ -212,7 +216,6 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         f.type = JournalRecord::Type::kFailed;
         f.action_id = a.id;
         f.address = a.address;
-        f.serial = state.serial;
         f.error = c.error;
         f.time = env.now;
         failures.push_back(std::move(f));
@@ -238,31 +241,32 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       records.push_back(std::move(r));
       succeeded.push_back(c.index);
     }
-    if (!records.empty() || !failures.empty()) {
-      // Serials of done records were numbered from the current state serial;
-      // failure records change nothing and go last.
-      for (JournalRecord& f : failures) f.serial = state.serial + records.size();
-      records.insert(records.end(), std::make_move_iterator(failures.begin()),
-                     std::make_move_iterator(failures.end()));
-      env.backend.append(records);
-      journal_since_checkpoint += records.size();
-    }
-    // The new entries are durable: fold them into the state, then drop the
-    // objects they superseded, then release dependents.
+    // Fold the new entries into the state (in memory: nothing outside this
+    // thread sees them before they are durable) and release dependents.
+    std::vector<std::vector<std::string>> obsolete(succeeded.size());
     for (size_t k = 0; k < succeeded.size(); ++k) {
       const JournalRecord& r = records[k];
-      const Action& a = actions[succeeded[k]];
-      std::vector<std::string> obsolete;
       if (const RecordedResource* old = state.find(r.address)) {
         for (const auto& [role, id] : old->objects) {
           bool kept = false;
           if (r.entry)
             for (const auto& [nrole, nid] : r.entry->objects) kept |= nid == id;
-          if (!kept) obsolete.push_back(id);
+          if (!kept) obsolete[k].push_back(id);
         }
       }
       apply_record(state, r);
-      for (const std::string& id : obsolete) {
+      for (size_t d : dependents[succeeded[k]])
+        if (waiting[d] != SIZE_MAX && --waiting[d] == 0) ready.push_back(d);
+    }
+    // Failure records change nothing; they carry the serial reached.
+    for (JournalRecord& f : failures) f.serial = state.serial;
+    records.insert(records.end(), std::make_move_iterator(failures.begin()),
+                   std::make_move_iterator(failures.end()));
+    // Group commit: what finished and what starts next, in one durable append.
+    std::vector<size_t> starting = commit_and_take(std::move(records));
+    // Durable now: report, and drop the objects the new entries superseded.
+    for (size_t k = 0; k < succeeded.size(); ++k) {
+      for (const std::string& id : obsolete[k]) {
         // The state no longer refers to it: a failure leaves an orphan, which
         // is harmless, and must not abandon the actions still running.
         try {
@@ -271,17 +275,16 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
           observer.warning(std::string("could not remove superseded object: ") + e.what());
         }
       }
-      observer.finished(a, state.find(r.address), took[succeeded[k]]);
+      const Action& a = actions[succeeded[k]];
+      observer.finished(a, state.find(a.address), took[succeeded[k]]);
       ++result.succeeded;
       --outstanding;
-      for (size_t d : dependents[succeeded[k]])
-        if (waiting[d] != SIZE_MAX && --waiting[d] == 0) ready.push_back(d);
     }
     if (journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size() / 4)) {
       env.backend.checkpoint(state);
       journal_since_checkpoint = 0;
     }
-    dispatch();
+    submit(starting);
   }
   (void)outstanding;
   result.max_concurrency = pool.max_running();

@@ -169,6 +169,9 @@ class DeploymentTargetProvider : public Provider {
         error(at, "path \"" + f.path + "\" is written twice by this target");
       if (is_below(full, state_dir) || full == state_dir)
         error(at, "\"" + f.path + "\" is inside the state directory " + state_dir.string());
+      if (!config.project.root_key_file.empty() &&
+          full == resolve(config, config.project.root_key_file))
+        error(at, "\"" + f.path + "\" is the project's root key file");
       std::string ext = p.extension().string();
       if ((ext == ".yaml" || ext == ".yml") && is_below(full, config.dir))
         error(at, "\"" + f.path + "\" would be read back as configuration; use another extension");

@@ -155,6 +155,7 @@ class CertificateProvider : public Provider {
     if (type == ActionType::kUpdate) {
       rec.attributes = ctx.recorded->attributes;
       rec.objects = ctx.recorded->objects;
+      set_sealing_kms(rec, sealing_kms(*ctx.recorded));
       return rec;
     }
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
@@ -201,6 +202,7 @@ class CertificateProvider : public Provider {
     x509::CertPtr cert = x509::issue_certificate(req, issuer_cert.get(), issuer_key.get());
 
     // Sealed only once the certificate exists, so a failure leaves no object.
+    if (reuse_key) set_sealing_kms(rec, sealing_kms(*ctx.recorded));
     rec.objects["privateKey"] =
         reuse_key ? object_id(*ctx.recorded, "privateKey")
                   : ctx.keyring.seal(context, x509::private_key_to_pem(key.get(), *encoding),

@@ -129,6 +129,7 @@ class CertificateAuthorityProvider : public Provider {
       rec.attributes = ctx.recorded->attributes;
       rec.objects = ctx.recorded->objects;
       rec.attributes["enabled"] = enabled;
+      set_sealing_kms(rec, sealing_kms(*ctx.recorded));
       return rec;
     }
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
@@ -139,6 +140,7 @@ class CertificateAuthorityProvider : public Provider {
     x509::PkeyPtr key;
     if (type == ActionType::kRenew) {
       rec.objects = ctx.recorded->objects;
+      set_sealing_kms(rec, sealing_kms(*ctx.recorded));
       key = x509::private_key_from_pem(ctx.keyring.open(object_id(rec, "privateKey"), context));
     } else {
       key = x509::generate_key(algorithm);

@@ -17,6 +17,16 @@ expect_rc 1
 kf "$ex" state list
 expect_output '^KmsKey/main$'
 
+# An update that keeps the CA's key (a tag change) keeps it sealed under
+# KmsKey/main, so the guard still holds.
+sed -i 's/owner: team-platform/owner: team-security/' "$ex/ca.yaml"
+kf "$ex" apply --auto-approve --target CertificateAuthority/root --target KmsKey/other
+expect_rc 0
+expect_output 'CertificateAuthority/root: updated'
+kf "$ex" plan
+expect_rc 1
+expect_output 'CertificateAuthority/root \(still managed\) were made with it'
+
 # Replacing everything sealed under it lets it go.
 kf "$ex" apply --auto-approve --replace CertificateAuthority/root
 expect_rc 0
