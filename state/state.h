@@ -52,5 +52,6 @@ nlohmann::json to_json(const RecordedResource& r);
 RecordedResource recorded_from_json(const nlohmann::json& j);  // throws keyform::Error
 nlohmann::json to_json(const State& s);
 State state_from_json(const nlohmann::json& j);  // throws keyform::Error
+State state_from_json(nlohmann::json&& j);       // the same, taking j apart
 
 }  // namespace keyform

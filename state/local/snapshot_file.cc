@@ -79,7 +79,7 @@ State decode_snapshot(std::string_view bytes, const std::string& name) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error(name + ": the state is not valid JSON");
   try {
-    return state_from_json(j);
+    return state_from_json(std::move(j));
   } catch (const Error& e) {
     throw Error(name + ": " + e.what());
   }
