@@ -127,6 +127,21 @@ double fsync_ms(const fs::path& dir) {
   return ms;
 }
 
+// The last line of `openssl speed ecdsap256`: signs and verifies per second.
+std::string openssl_speed_ecdsa() {
+  FILE* p = popen("openssl speed -seconds 2 ecdsap256 2>/dev/null", "r");
+  if (!p) return "openssl speed: not available";
+  std::string last;
+  char line[512];
+  while (std::fgets(line, sizeof line, p)) {
+    std::string l(line);
+    while (!l.empty() && (l.back() == '\n' || l.back() == ' ')) l.pop_back();
+    if (!l.empty()) last = l;
+  }
+  pclose(p);
+  return "openssl speed ecdsap256 (sign, verify, sign/s, verify/s): " + last;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: keyform_bench KEYFORM GEN_CONFIG [WORKDIR]\n");
@@ -141,6 +156,7 @@ int main(int argc, char** argv) {
   std::printf("machine: %ld cores\n", sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("limit: EC P-256 key generation (EVP, 1 thread): %.0f/s\n", ec_keygen_per_second());
   std::printf("limit: fsync of a 1-byte append: %.3f ms\n", fsync_ms(s.work));
+  std::printf("limit: %s\n", openssl_speed_ecdsa().c_str());
   std::fflush(stdout);
 
   // First apply: 1,000 EC P-256 certificates, each deployed as 3 files.
