@@ -36,8 +36,11 @@ class WorkerPool {
   }
   ~WorkerPool() {
     {
+      // Jobs not yet started are dropped: when the owner stops early (an
+      // error), nothing may run that it would not journal. Running ones finish.
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
+      jobs_.clear();
     }
     jobs_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
