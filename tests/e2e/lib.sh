@@ -23,6 +23,13 @@ use_example() {
   echo "$WORK/$1"
 }
 
+# init_and_apply DIR: init and a first apply that must succeed.
+init_and_apply() {
+  kf "$1" init >/dev/null
+  kf "$1" apply --auto-approve >/dev/null
+  expect_rc 0
+}
+
 # kf DIR ARGS...: runs keyform, appending stdout and stderr to $LOG and
 # printing them; sets $rc to its exit status.
 kf() {

@@ -1,9 +1,7 @@
 # Bad input: exit 1, file:line:col with what was expected, and nothing changed.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 snapshot() { find "$ex/.keyform" "$ex/out" -type f -exec sha256sum {} + | sort; }
 before=$(snapshot)
 

@@ -2,9 +2,7 @@
 # deployed files; deletionProtection makes such a plan fail.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 
 # Drop the api-client certificate and its target (second document of each file).
 awk 'BEGIN{RS="---\n"; ORS=""} NR==1{print}' "$ex/certificates.yaml" >"$WORK/c.yaml" && mv "$WORK/c.yaml" "$ex/certificates.yaml"

@@ -5,9 +5,7 @@ source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
 abs="$WORK/abs/tls"
 sed -i "s#path: out/ca.pem#path: $abs/ca.pem#" "$ex/deploy.yaml"
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 [ -f "$abs/ca.pem" ] || fail "absolute path not deployed"
 [ "$(file_mode "$abs")" = 700 ] || fail "created directory should be 0700"
 

@@ -2,9 +2,7 @@
 # refused with what to do; nothing is destroyed.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 
 sed -i 's/^name: main/name: other/' "$ex/kms.yaml"
 sed -i 's/kmsKey: main /kmsKey: other/' "$ex/keyform.yaml"

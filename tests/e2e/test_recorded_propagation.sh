@@ -2,9 +2,7 @@
 # it signed at the next apply, and the chain deployed follows a renewed CA.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 
 sed -i 's/keyAlgorithm: EC_secp384r1/keyAlgorithm: EC_prime256v1/' "$ex/ca.yaml"
 kf "$ex" apply --auto-approve --target CertificateAuthority/root

@@ -2,9 +2,7 @@
 # with a new serial and redeploys; `plan --at` previews the same.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 old_serial=$(serial_of "$ex/out/web/cert.pem")
 
 # web: 90d lifetime, renewBefore 30d -> due after 60d. api-client: 30d, 25% -> due after 22.5d.

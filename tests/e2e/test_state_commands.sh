@@ -3,9 +3,7 @@
 # what editors and Graphviz read.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
-kf "$ex" init
-kf "$ex" apply --auto-approve
-expect_rc 0
+init_and_apply "$ex"
 
 kf "$ex" state rm DeploymentTarget/trust
 expect_rc 0
