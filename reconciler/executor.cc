@@ -133,24 +133,19 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
   for (size_t i = 0; i < actions.size(); ++i)
     if (actions[i].type != ActionType::kNoOp && waiting[i] == 0) ready.push_back(i);
 
-  std::vector<std::chrono::milliseconds> took(actions.size());
   const size_t workers = static_cast<size_t>(std::max(1, env.parallelism));
   WorkerPool pool(static_cast<int>(workers));
-  size_t outstanding = index.size();
   size_t in_flight = 0;
   size_t journal_since_checkpoint = env.journal_records;
 
   auto skip_dependents = [&](size_t failed_index) {
     std::vector<size_t> stack = dependents[failed_index];
-    std::vector<bool> seen(actions.size(), false);
     while (!stack.empty()) {
       size_t d = stack.back();
       stack.pop_back();
-      if (seen[d] || waiting[d] == SIZE_MAX) continue;  // already skipped
-      seen[d] = true;
+      if (waiting[d] == SIZE_MAX) continue;  // already skipped
       observer.skipped(actions[d], actions[failed_index].address);
       ++result.skipped;
-      --outstanding;
       for (size_t dd : dependents[d]) stack.push_back(dd);
       waiting[d] = SIZE_MAX;  // never becomes ready
     }
@@ -210,10 +205,9 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     std::vector<Completion> done = pool.wait();
     in_flight -= done.size();
     std::vector<JournalRecord> records, failures;
-    std::vector<size_t> succeeded;
+    std::vector<std::pair<size_t, std::chrono::milliseconds>> succeeded;  // index, time taken
     for (Completion& c : done) {
       const Action& a = actions[c.index];
-      took[c.index] = c.took;
       if (!c.error.empty()) {
         JournalRecord f;
         f.type = JournalRecord::Type::kFailed;
@@ -224,7 +218,6 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         failures.push_back(std::move(f));
         observer.failed(a, c.error);
         ++result.failed;
-        --outstanding;
         skip_dependents(c.index);
         continue;
       }
@@ -242,7 +235,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         r.entry = std::move(c.entry);
       }
       records.push_back(std::move(r));
-      succeeded.push_back(c.index);
+      succeeded.emplace_back(c.index, c.took);
     }
     // Fold the new entries into the state (in memory: nothing outside this
     // thread sees them before they are durable) and release dependents.
@@ -258,7 +251,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         }
       }
       apply_record(state, r);
-      for (size_t d : dependents[succeeded[k]])
+      for (size_t d : dependents[succeeded[k].first])
         if (waiting[d] != SIZE_MAX && --waiting[d] == 0) ready.push_back(d);
     }
     // Failure records change nothing; they carry the serial reached.
@@ -278,10 +271,9 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
           observer.warning(std::string("could not remove superseded object: ") + e.what());
         }
       }
-      const Action& a = actions[succeeded[k]];
-      observer.finished(a, state.find(a.address), took[succeeded[k]]);
+      const Action& a = actions[succeeded[k].first];
+      observer.finished(a, state.find(a.address), succeeded[k].second);
       ++result.succeeded;
-      --outstanding;
     }
     if (journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size() / 4)) {
       env.backend.checkpoint(state);
@@ -289,7 +281,6 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     }
     submit(starting);
   }
-  (void)outstanding;
   result.max_concurrency = pool.max_running();
   return result;
 }

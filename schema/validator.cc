@@ -64,20 +64,25 @@ bool has_type(const yaml::Node& n, uint8_t types) {
          ((types & kBoolean) && yaml::plain_boolean(n));
 }
 
+// "a, b or c" (with last_separator " or "), "a and b", "a".
+std::string join_words(const std::vector<std::string>& items, const char* last_separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? last_separator : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
 std::string expected_types(uint8_t types) {
   static const std::pair<uint8_t, const char*> kNames[] = {
       {kString, "a string"},       {kInteger, "an integer"}, {kNumber, "a number"},
       {kBoolean, "true or false"}, {kObject, "a mapping"},   {kArray, "a list"},
       {kNull, "nothing"}};
-  std::vector<const char*> names;
+  std::vector<std::string> names;
   for (const auto& [bit, name] : kNames)
     if (types & bit) names.push_back(name);
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
-    out += names[i];
-  }
-  return out;
+  return join_words(names, " or ");
 }
 
 // A quoted scalar that would have had the wanted type without its quotes.
@@ -267,10 +272,8 @@ class Walker {
       } else if (r.additional >= 0) {
         walk(n.value(i), schema_.rule(r.additional), k.mark());
       } else if (r.closed) {
-        std::string msg = "unknown field " + in_quotes(name) + in_path(old);
-        std::string near = nearest_name(name, r.property_names);
-        if (!near.empty()) msg += " (did you mean " + in_quotes(near) + "?)";
-        error(k.mark(), msg);
+        error(k.mark(), "unknown field " + in_quotes(name) + in_path(old) +
+                            did_you_mean(name, r.property_names));
       }
       pointer_.resize(old);
     }
@@ -313,12 +316,9 @@ class Walker {
     bool all_required = std::all_of(branches.begin(), branches.end(),
                                     [&](int b) { return schema_.rule(b).only_required; });
     if (all_required) {
-      std::string fields;
-      for (size_t i = 0; i < branches.size(); ++i) {
-        if (i > 0) fields += i + 1 == branches.size() ? " or " : ", ";
-        fields += in_quotes(schema_.rule(branches[i]).required[0]);
-      }
-      error(at, "expected one of the fields " + fields + in_where());
+      std::vector<std::string> fields;
+      for (int b : branches) fields.push_back(in_quotes(schema_.rule(b).required[0]));
+      error(at, "expected one of the fields " + join_words(fields, " or ") + in_where());
       return;
     }
     // The branch the user most likely meant: one whose type fits, with the
@@ -342,11 +342,9 @@ class Walker {
     if (!try_rule(n, r).empty() || budget_->exhausted) return;
     if (r.only_required && n.is_mapping()) {
       // {"not": {"required": [a, b]}}: these fields exclude each other.
-      std::string names;
-      for (size_t i = 0; i < r.required.size(); ++i) {
-        if (i > 0) names += i + 1 == r.required.size() ? " and " : ", ";
-        names += in_quotes(r.required[i]);
-      }
+      std::vector<std::string> quoted;
+      for (const std::string& f : r.required) quoted.push_back(in_quotes(f));
+      const std::string names = join_words(quoted, " and ");
       yaml::Mark last = at;
       for (size_t i = 0; i < n.size(); ++i) {
         yaml::Node k = n.key(i);

@@ -115,10 +115,12 @@ int64_t time_field(const json& j) {
 
 std::string encode_record_payload(const JournalRecord& r) {
   json j = {{"serial", r.serial}};
+  if (r.type != Type::kMeta) {
+    j["action_id"] = r.action_id;
+    j["address"] = r.address;
+  }
   switch (r.type) {
     case Type::kIntent:
-      j["action_id"] = r.action_id;
-      j["address"] = r.address;
       j["action"] = r.action;
       break;
     case Type::kDone:
@@ -126,20 +128,14 @@ std::string encode_record_payload(const JournalRecord& r) {
       if (r.entry->address() != r.address)
         throw Error("journal record done for " + r.address + " carries the entry of " +
                     r.entry->address());
-      j["action_id"] = r.action_id;
-      j["address"] = r.address;
       j["entry"] = to_json(*r.entry);
       break;
     case Type::kRemove:
-      j["action_id"] = r.action_id;
-      j["address"] = r.address;
       break;
     case Type::kMeta:
       j["git_commit"] = r.git_commit;
       break;
     case Type::kFailed:
-      j["action_id"] = r.action_id;
-      j["address"] = r.address;
       j["error"] = r.error;
       break;
     default:
@@ -166,15 +162,15 @@ JournalRecord decode_record_payload(Type type, std::string_view payload) {
   r.type = type;
   r.serial = serial_field(j);
   r.time = time_field(j);
+  if (type != Type::kMeta) {
+    r.action_id = string_field(j, "action_id");
+    r.address = string_field(j, "address");
+  }
   switch (type) {
     case Type::kIntent:
-      r.action_id = string_field(j, "action_id");
-      r.address = string_field(j, "address");
       r.action = string_field(j, "action");
       break;
     case Type::kDone:
-      r.action_id = string_field(j, "action_id");
-      r.address = string_field(j, "address");
       try {
         r.entry = recorded_from_json(field(j, "entry"));
       } catch (const Error& e) {
@@ -184,15 +180,11 @@ JournalRecord decode_record_payload(Type type, std::string_view payload) {
         throw Error("entry is for " + r.entry->address() + ", not " + r.address);
       break;
     case Type::kRemove:
-      r.action_id = string_field(j, "action_id");
-      r.address = string_field(j, "address");
       break;
     case Type::kMeta:
       r.git_commit = string_field(j, "git_commit");
       break;
     case Type::kFailed:
-      r.action_id = string_field(j, "action_id");
-      r.address = string_field(j, "address");
       r.error = string_field(j, "error");
       break;
   }

@@ -253,18 +253,13 @@ std::string Keyring::create_kms_material(const std::string& kms_address, int ver
 std::string Keyring::seal(std::string_view context, const SecretBytes& plaintext,
                           const KeyRef& key) {
   std::string id = random_id(16);
-  std::string sealed = key.kms_address.empty()
-                           ? encrypt_object(id, context, plaintext, key, root_key_)
-                           : encrypt_object(id, context, plaintext, key, kms_material(key));
-  store_.put(id, sealed);
+  store_.put(id, encrypt_object(id, context, plaintext, key, wrapping_key(key)));
   return id;
 }
 
 std::string Keyring::seal_bytes(std::string_view context, const SecretBytes& plaintext,
                                 const KeyRef& key) {
-  std::string id = random_id(16);
-  if (key.kms_address.empty()) return encrypt_object(id, context, plaintext, key, root_key_);
-  return encrypt_object(id, context, plaintext, key, kms_material(key));
+  return encrypt_object(random_id(16), context, plaintext, key, wrapping_key(key));
 }
 
 SecretBytes Keyring::open(const std::string& object_id, std::string_view context) {
@@ -272,16 +267,18 @@ SecretBytes Keyring::open(const std::string& object_id, std::string_view context
   std::string_view ciphertext;
   Header h = parse_header(sealed, "object " + object_id, &ciphertext);
   if (h.id != object_id || h.context != context) throw auth_failure(object_id);
-  if (h.kek.kms_address.empty()) return decrypt_object(h, ciphertext, context, root_key_);
-  return decrypt_object(h, ciphertext, context, kms_material(h.kek));
+  return decrypt_object(h, ciphertext, context, wrapping_key(h.kek));
 }
 
 SecretBytes Keyring::open_bytes(std::string_view sealed, std::string_view context) {
   std::string_view ciphertext;
   Header h = parse_header(sealed, "sealed object", &ciphertext);
   if (h.context != context) throw auth_failure(h.id);
-  if (h.kek.kms_address.empty()) return decrypt_object(h, ciphertext, context, root_key_);
-  return decrypt_object(h, ciphertext, context, kms_material(h.kek));
+  return decrypt_object(h, ciphertext, context, wrapping_key(h.kek));
+}
+
+SecretBytes Keyring::wrapping_key(const KeyRef& key) {
+  return key.kms_address.empty() ? root_key_ : kms_material(key);
 }
 
 SecretBytes Keyring::kms_material(const KeyRef& key) {

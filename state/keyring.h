@@ -51,6 +51,8 @@ class Keyring {
   ObjectStore& store() { return store_; }
 
  private:
+  // The key that wraps data keys for `key`: the root key or a KmsKey version.
+  SecretBytes wrapping_key(const KeyRef& key);
   SecretBytes kms_material(const KeyRef& key);
 
   SecretBytes root_key_;

@@ -120,12 +120,12 @@ Fd open_dir_nofollow(const fs::path& base, const fs::path& dir, bool create) {
     walked /= part;
     Fd next(::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next && errno == ENOENT && create) {
-      if (::mkdirat(cur.get(), part.c_str(), 0700) == 0) {
-        // The new entry must survive a crash as surely as the files below it.
-        fsync_or_throw(cur.get(), walked.parent_path());
-      } else if (errno != EEXIST) {
+      // The new entry must survive a crash as surely as the files below it;
+      // when another thread won the race to create it, its fsync may not have
+      // happened yet, so sync here too.
+      if (::mkdirat(cur.get(), part.c_str(), 0700) != 0 && errno != EEXIST)
         throw Error("cannot create directory " + walked.string() + ": " + errno_text(errno));
-      }
+      fsync_or_throw(cur.get(), walked.parent_path());
       next = Fd(::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     }
     if (!next) {

@@ -54,7 +54,8 @@ void write_file_durable(const fs::path& path, std::string_view data, mode_t mode
 
 // Opens (creating with mode 0700 where missing) each directory of `dir`
 // below `base` without following symbolic links; a link anywhere below
-// `base` is refused with an error naming it. Returns an O_DIRECTORY fd.
+// `base` is refused with an error naming it. A directory it creates is
+// fsynced into its parent. Returns an O_DIRECTORY fd.
 Fd open_dir_nofollow(const fs::path& base, const fs::path& dir, bool create);
 
 // A message for errno, e.g. "No such file or directory".

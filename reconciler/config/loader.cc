@@ -217,9 +217,8 @@ class Loader {
     }
     if (!registry_.find(kind)) {
       std::string msg = "unknown kind " + in_quotes(kind);
-      std::string near = nearest_name(kind, kinds_);
-      if (!near.empty()) {
-        msg += " (did you mean " + in_quotes(near) + "?)";
+      if (std::string hint = did_you_mean(kind, kinds_); !hint.empty()) {
+        msg += hint;
       } else {
         msg += "; the kinds are ";
         for (size_t i = 0; i < kinds_.size(); ++i) msg += (i ? ", " : "") + kinds_[i];

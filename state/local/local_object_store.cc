@@ -31,14 +31,9 @@ void LocalObjectStore::put(const std::string& id, std::string_view bytes) {
   fs::path path = path_of(id);
   fs::path dir = path.parent_path();
   std::error_code ec;
-  bool new_objects_dir = !fs::exists(fs::symlink_status(objects_dir_, ec));
-  bool new_dir = !fs::exists(fs::symlink_status(dir, ec));
-  // Refuses symbolic links between the state directory and the object.
+  // Refuses symbolic links between the state directory and the object, and
+  // makes the entry of any directory it creates durable.
   open_dir_nofollow(state_dir_, dir, /*create=*/true);
-  // A new directory's own entry must be durable too, or a crash could lose
-  // every object in it.
-  if (new_objects_dir) fsync_dir(state_dir_);
-  if (new_dir) fsync_dir(objects_dir_);
 
   if (fs::exists(fs::symlink_status(path, ec))) {
     if (read_file(path) == bytes) return;
