@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "util/crash_point.h"
 #include "util/encoding.h"
 #include "util/error.h"
 
@@ -285,7 +286,7 @@ void JournalWriter::append(const std::vector<JournalRecord>& records) {
   std::string batch;
   for (const JournalRecord& r : records) batch += encode_journal_record(r);
   try {
-    write_all(fd_.get(), batch, path_);
+    write_all_or_crash(CrashSite::kJournal, fd_.get(), batch, path_.c_str());
 #ifdef __linux__
     if (::fdatasync(fd_.get()) != 0)
       throw Error("cannot sync " + path_.string() + ": " + errno_text(errno));

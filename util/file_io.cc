@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/crash_point.h"
 #include "util/error.h"
 #include "util/random.h"
 
@@ -93,7 +94,7 @@ void write_file_durable(const fs::path& path, std::string_view data, mode_t mode
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) throw Error("cannot create " + tmp.string() + ": " + errno_text(errno));
     try {
-      write_all(fd.get(), data, tmp);
+      write_all_or_crash(CrashSite::kFile, fd.get(), data, tmp.c_str());
       fsync_or_throw(fd.get(), tmp);
     } catch (...) {
       ::unlink(tmp.c_str());

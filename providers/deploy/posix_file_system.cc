@@ -8,6 +8,7 @@
 #include <set>
 
 #include "providers/file_system.h"
+#include "util/crash_point.h"
 #include "util/error.h"
 #include "util/file_io.h"
 #include "util/random.h"
@@ -93,7 +94,7 @@ void PosixFileSystem::write_group(std::vector<FileToWrite>& files) {
       // widen or narrow what the config asked for.
       if (::fchmod(fd.get(), f.mode) != 0)
         throw Error("cannot set the mode of " + f.path.string() + ": " + errno_text(errno));
-      write_all(fd.get(), f.content.view(), f.path);
+      write_all_or_crash(CrashSite::kFile, fd.get(), f.content.view(), f.path.c_str());
       fsync_or_throw(fd.get(), f.path);
     }
   } catch (...) {

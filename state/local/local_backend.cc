@@ -165,6 +165,24 @@ void LocalBackend::create(const State& initial) {
 
 // Whether a lock holder is known to be gone: on this host, with no such pid.
 // A holder on another host cannot be checked and counts as alive.
+// Removes the temp files (NAME.tmp-XXXXXXXXXXXX) of durable writes a killed
+// run left in the state directory and its object directories. They hold
+// nothing in plaintext, but nothing refers to them either. Only called under
+// the exclusive lock, when no other run can be writing.
+static void remove_stale_temps(const fs::path& dir) {
+  auto sweep = [](const fs::path& d) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d, ec))
+      if (e.path().filename().string().find(".tmp-") != std::string::npos &&
+          e.is_regular_file(ec))
+        fs::remove(e.path(), ec);
+  };
+  sweep(dir);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir / "objects", ec))
+    if (e.is_directory(ec) && !e.is_symlink(ec)) sweep(e.path());
+}
+
 static bool holder_gone(const LockInfo& info) {
   if (info.host != host_name() || info.pid <= 0) return false;
   return ::kill(info.pid, 0) != 0 && errno == ESRCH;
@@ -194,6 +212,7 @@ std::unique_ptr<StateLock> LocalBackend::lock(LockMode mode, const std::string& 
   info.since = format_rfc3339(SystemClock().now());
   fs::path info_path;
   if (mode == LockMode::kExclusive) {
+    remove_stale_temps(dir_);
     info_path = lock_info_path();
     write_file_durable(info_path, lock_info_json(info).dump(1) + "\n", 0600);
   }
