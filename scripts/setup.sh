@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git openssl ca-certificates
   libssl-dev libyaml-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev googletest clang-format
+  libgtest-dev libgmock-dev googletest clang-format jq
 )
 
 missing=()
