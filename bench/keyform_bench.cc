@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
               big.seconds, 4995 / big.seconds);
   Run p10 = noop_plan(s, s.work / "c5000");
   std::printf("no-op plan, 10,001 resources: %.3f s, peak %.0f MB\n", p10.seconds, p10.peak_mb);
+  std::vector<Run> drifts;
+  for (int i = 0; i < 3; ++i)
+    drifts.push_back(must({s.keyform, "-C", (s.work / "c5000").string(), "drift"}));
+  Run d10 = median(drifts);
+  std::printf("drift, 10,001 resources (14,985 deployed files): %.3f s, peak %.0f MB\n",
+              d10.seconds, d10.peak_mb);
   std::fflush(stdout);
 
   // Per-action cost at ~1,000 and ~10,000 resources: add 200 certificates

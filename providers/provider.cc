@@ -11,6 +11,47 @@ namespace keyform {
 void Provider::validate(const Resource&, const Config&, const DiagnosticSink&) const {}
 void Provider::validate_all(const Config&, const ConfigDiagnosticSink&) const {}
 
+Observation Provider::observe(const RecordedResource&, ObserveContext&) const {
+  Observation o;
+  o.note(Observation::kNotChecked, "not observed for this kind");
+  return o;
+}
+
+namespace {
+int severity(Observation::Status s) {
+  switch (s) {
+    case Observation::kInSync:
+      return 0;
+    case Observation::kNotChecked:
+      return 1;
+    case Observation::kModified:
+      return 2;
+    case Observation::kDeleted:
+      return 3;
+  }
+  return 0;
+}
+}  // namespace
+
+void Observation::note(Status s, std::string detail) {
+  if (severity(s) > severity(status)) status = s;
+  if (!detail.empty()) details.push_back(std::move(detail));
+}
+
+std::string_view observation_status_name(Observation::Status s) {
+  switch (s) {
+    case Observation::kInSync:
+      return "IN_SYNC";
+    case Observation::kModified:
+      return "MODIFIED";
+    case Observation::kDeleted:
+      return "DELETED";
+    case Observation::kNotChecked:
+      return "NOT_CHECKED";
+  }
+  return "UNKNOWN";
+}
+
 void ProviderRegistry::add(std::unique_ptr<Provider> p) {
   std::string k(p->kind());
   providers_[k] = std::move(p);

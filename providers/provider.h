@@ -5,6 +5,8 @@
 //   validate    checks beyond the schema (key/signing families, SAN syntax)
 //   diff        pure: desired vs recorded under a clock -> an action + reasons
 //   apply       carries the action out, returns the new recorded entry
+//   observe     reads the world for drift (files on disk, expiry, sealed
+//               objects) and reports what moved; no side effects
 //
 // Providers are stateless and shared between worker threads: apply may run
 // concurrently for different addresses.
@@ -72,6 +74,32 @@ struct ApplyContext {
   FileSystem& files;
 };
 
+// What observe() found: the worst status of its checks, and one detail per
+// check that did not pass (never secret material: a file's path, not its
+// contents).
+struct Observation {
+  enum Status { kInSync, kModified, kDeleted, kNotChecked };
+  Status status = kInSync;
+  std::vector<std::string> details;
+
+  // Records a finding; the status becomes the worse of the two (DELETED >
+  // MODIFIED > NOT_CHECKED > IN_SYNC).
+  void note(Status s, std::string detail);
+  bool drifted() const { return status == kModified || status == kDeleted; }
+};
+
+// "IN_SYNC", "MODIFIED", "DELETED", "NOT_CHECKED".
+std::string_view observation_status_name(Observation::Status s);
+
+struct ObserveContext {
+  const Config& config;
+  const State& state;
+  UnixTime now = 0;
+  // Null when no root key is available: checks that need one are reported
+  // NOT_CHECKED with a detail instead.
+  Keyring* keyring = nullptr;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -87,6 +115,9 @@ class Provider {
   // Throws keyform::Error on failure. Must be safe to retry with the same
   // action id after a crash.
   virtual RecordedResource apply(ApplyContext& ctx) const = 0;
+  // Reads the world for drift of a recorded entry. No side effects; may run
+  // concurrently for different addresses. The default: NOT_CHECKED.
+  virtual Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const;
 };
 
 // Every kind keyform knows, by kind name.

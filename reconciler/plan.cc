@@ -56,6 +56,18 @@ std::string action_id(const std::string& lineage, uint64_t serial, const std::st
       .substr(0, 16);
 }
 
+// Only deployed files are repaired from drift: a certificate's expiry is
+// already planned as renew by its own diff.
+void repair_drift(const Resource& desired, const std::map<std::string, Observation>* observed,
+                  Change* change) {
+  if (!observed || desired.kind != "DeploymentTarget") return;
+  auto it = observed->find(desired.address());
+  if (it == observed->end() || !it->second.drifted()) return;
+  change->type = ActionType::kRepair;
+  change->reasons = it->second.details;
+  if (change->reasons.empty()) change->reasons.push_back("drift was observed");
+}
+
 void check_known(const std::vector<std::string>& addresses, const Config& config,
                  const State& state, const char* flag) {
   for (const std::string& a : addresses)
@@ -103,6 +115,7 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
                  planned,  state,    config};
     if (recorded) in.changed_fields = changed_fields(*desired, *recorded);
     Change change = provider->diff(in);
+    if (change.type == ActionType::kNoOp) repair_drift(*desired, options.observed, &change);
     Action a;
     a.address = address;
     a.type = change.type;

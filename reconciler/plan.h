@@ -23,6 +23,11 @@ struct PlanOptions {
   std::vector<std::string> targets;
   // --replace: force replacement (re-issue, redeploy) of these addresses.
   std::vector<std::string> replace;
+  // What observe() found, by address (apply observes DeploymentTargets
+  // first). A DeploymentTarget whose diff is a no-op but that was observed
+  // MODIFIED or DELETED is planned as `repair`, with the drift as reasons.
+  // Null: nothing observed (a plan reads only its arguments).
+  const std::map<std::string, Observation>* observed = nullptr;
 };
 
 struct Plan {

@@ -34,6 +34,16 @@ namespace keyform {
 
 namespace {
 
+// AES-256-GCM, fetched once: EVP_aes_256_gcm() makes every init look the
+// algorithm up again under OpenSSL's provider lock, which dominated opening
+// 10,000 objects on two threads.
+const EVP_CIPHER* aes_256_gcm() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (!cipher) throw Error("AES-256-GCM is not available from OpenSSL");
+  return cipher;
+}
+
+
 using nlohmann::json;
 
 constexpr size_t kKeySize = 32;
@@ -84,7 +94,7 @@ std::string gcm_encrypt(const SecretBytes& key, const uint8_t* iv, std::string_v
   std::string out(n + kTagSize, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   int len = 0, fin = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), iv) != 1 ||
+  if (EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, key.data(), iv) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len,
                         reinterpret_cast<const unsigned char*>(aad.data()),
                         static_cast<int>(aad.size())) != 1 ||
@@ -110,7 +120,7 @@ bool gcm_decrypt(const SecretBytes& key, const uint8_t* iv, std::string_view aad
   // A zero-length payload still needs a valid output pointer.
   unsigned char empty = 0;
   unsigned char* out = n ? plaintext.data() : &empty;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), iv) != 1 ||
+  if (EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, key.data(), iv) != 1 ||
       EVP_DecryptUpdate(ctx.get(), nullptr, &len,
                         reinterpret_cast<const unsigned char*>(aad.data()),
                         static_cast<int>(aad.size())) != 1 ||

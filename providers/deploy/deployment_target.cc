@@ -2,9 +2,12 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <set>
 #include <unordered_map>
 
@@ -12,6 +15,7 @@
 #include "providers/file_system.h"
 #include "util/encoding.h"
 #include "util/error.h"
+#include "util/file_io.h"
 
 namespace keyform {
 
@@ -297,7 +301,89 @@ class DeploymentTargetProvider : public Provider {
     return rec;
   }
 
+  // Each recorded file: present, a regular file (not a link), its recorded
+  // mode, and its content. Public contents are compared with the digest
+  // recorded at deployment; a private key (no digest is kept, by design)
+  // with the source's sealed key, when a root key is available.
+  Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const override {
+    Observation o;
+    const std::string source = recorded.attributes.value("source", "");
+    for (const auto& f : recorded.attributes.value("files", nlohmann::json::array())) {
+      const std::string path = f.value("path", "");
+      const std::filesystem::path full = resolve(ctx.config, path);
+      struct stat st;
+      if (::lstat(full.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+          o.note(Observation::kDeleted, path + " is missing");
+        else
+          o.note(Observation::kModified, path + " cannot be read: " + errno_text(errno));
+        continue;
+      }
+      if (S_ISLNK(st.st_mode)) {
+        o.note(Observation::kModified, path + " is a symbolic link");
+        continue;
+      }
+      if (!S_ISREG(st.st_mode)) {
+        o.note(Observation::kModified, path + " is not a regular file");
+        continue;
+      }
+      const unsigned mode = st.st_mode & 07777, expected = f.value("mode", 0600u);
+      if (mode != expected)
+        o.note(Observation::kModified,
+               path + " has mode " + octal(mode) + ", expected " + octal(expected));
+      SecretBytes content;
+      try {
+        content = read_secret_file(full);
+      } catch (const Error& e) {
+        o.note(Observation::kModified, e.what());
+        continue;
+      }
+      if (f.contains("sha256")) {
+        if (sha256_hex(content.view()) != f["sha256"].get<std::string>())
+          o.note(Observation::kModified, path + " was changed");
+      } else if (f.value("content", "") == "privateKey") {
+        compare_private_key(recorded, source, path, content, ctx, o);
+      }
+    }
+    return o;
+  }
+
  private:
+  static std::string octal(unsigned mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", mode);
+    return buf;
+  }
+
+  static void compare_private_key(const RecordedResource& recorded, const std::string& source,
+                                  const std::string& path, const SecretBytes& content,
+                                  ObserveContext& ctx, Observation& o) {
+    const RecordedResource* src = ctx.state.find(source);
+    if (!src || !src->objects.count("privateKey")) {
+      o.note(Observation::kNotChecked, path + " not compared: " + source + " has no key recorded");
+      return;
+    }
+    // After a re-issue the sealed key is the new one, and the plan
+    // redeploys: comparing now would call a stale file "changed".
+    if (src->attributes.value("fingerprint_sha256", "") !=
+        recorded.attributes.value("source_fingerprint", "")) {
+      o.note(Observation::kNotChecked,
+             path + " not compared: " + source + " was re-issued since the last deployment");
+      return;
+    }
+    if (!ctx.keyring) {
+      o.note(Observation::kNotChecked, path + " not compared: no root key available");
+      return;
+    }
+    try {
+      SecretBytes key = ctx.keyring->open(object_id(*src, "privateKey"), source + "#privateKey");
+      if (key.view() != content.view()) o.note(Observation::kModified, path + " was changed");
+    } catch (const Error&) {
+      o.note(Observation::kNotChecked,
+             path + " not compared: " + source + "'s sealed key cannot be opened");
+    }
+  }
+
   // Removes the files an earlier deployment wrote that no target in the
   // config writes now: a changed path leaves no stale copy, and a renamed
   // target does not delete what its new name just deployed.

@@ -102,6 +102,37 @@ class KmsKeyProvider : public Provider {
     rec.attributes["current_version"] = next;
     return rec;
   }
+
+  // Every version's material must still open: objects sealed under an older
+  // version need it as much as new ones need the current one.
+  Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const override {
+    Observation o;
+    const std::string address = recorded.address();
+    for (const auto& v : recorded.attributes.value("versions", nlohmann::json::array())) {
+      const int version = v.value("version", 0);
+      const std::string role = "v" + std::to_string(version);
+      auto object = recorded.objects.find(role);
+      if (object == recorded.objects.end()) {
+        o.note(Observation::kModified,
+               "version " + std::to_string(version) + " has no key material recorded");
+        continue;
+      }
+      if (!ctx.keyring) {
+        o.note(Observation::kNotChecked,
+               "version " + std::to_string(version) + " not checked: no root key available");
+        continue;
+      }
+      try {
+        // The context Keyring::create_kms_material seals the material under.
+        SecretBytes material = ctx.keyring->open(object->second, address + "#material/" + role);
+        material.cleanse();
+      } catch (const Error& e) {
+        o.note(Observation::kModified, "version " + std::to_string(version) +
+                                           " key material cannot be opened: " + e.what());
+      }
+    }
+    return o;
+  }
 };
 
 }  // namespace

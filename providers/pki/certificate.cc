@@ -1,5 +1,6 @@
 #include "providers/pki/certificate.h"
 
+#include "providers/pki/certificate_drift.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/san_syntax.h"
 #include "providers/pki/x509.h"
@@ -217,6 +218,14 @@ class CertificateProvider : public Provider {
     rec.attributes["key_algorithm"] = pki::string_field(spec, "keyAlgorithm", "EC_prime256v1");
     rec.attributes["private_key_encoding"] = encoding_name;
     return rec;
+  }
+
+  // The renewal point is the configured one while the resource is still in
+  // the configuration, the default otherwise.
+  Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const override {
+    const Resource* desired = ctx.config.find(recorded.address());
+    return pki::observe_certificate(
+        recorded, desired ? pki::renewal_policy_field(desired->spec) : RenewalPolicy{}, ctx);
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "providers/pki/certificate_drift.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/x509.h"
 #include "util/error.h"
@@ -168,6 +169,11 @@ class CertificateAuthorityProvider : public Provider {
       rec.attributes["previous_certificates"] =
           previous_certificates(ctx.recorded->attributes, ctx.now);
     return rec;
+  }
+
+  // A CA renews at two thirds of its lifetime, as diff() plans it.
+  Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const override {
+    return pki::observe_certificate(recorded, RenewalPolicy{}, ctx);
   }
 };
 

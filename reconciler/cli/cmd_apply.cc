@@ -4,9 +4,12 @@
 
 #include "providers/file_system.h"
 #include "reconciler/cli/commands.h"
+#include "reconciler/drift.h"
 #include "reconciler/executor.h"
 #include "reconciler/render/plan_render.h"
+#include "reconciler/saved_plan.h"
 #include "state/keyring.h"
+#include "util/error.h"
 
 namespace keyform::cli {
 
@@ -15,6 +18,7 @@ namespace {
 struct ApplyCommand {
   PlanFlags flags;
   bool auto_approve = false;
+  std::string plan_file;  // PLANFILE: apply this saved plan
 };
 
 std::string progressive(ActionType t) {
@@ -88,25 +92,10 @@ bool confirmed() {
   return answer == "yes";
 }
 
-int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
-  Workspace ws(global);
-  auto loaded = ws.load_state(LockMode::kExclusive, "apply");
+// Runs an approved plan made from loaded.state() and reports the outcome.
+int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, Keyring& keyring) {
   Backend& backend = ws.backend();
   State& state = loaded.state();
-  Plan plan = make_plan_for(ws, state, opts.flags);
-  std::cout << render_plan_text(plan, ws.style());
-  if (!plan.errors.empty()) return kExitError;
-  if (!plan.has_changes()) {
-    close_interrupted(backend, loaded.loaded, plan.now);
-    return kExitOk;
-  }
-  // Checked before asking, so a wrong key fails before anyone says yes.
-  Keyring keyring(ws.root_key(state), backend.objects());
-  if (!opts.auto_approve && !confirmed()) {
-    std::cout << "Apply cancelled: nothing was changed.\n";
-    return kExitError;
-  }
-  std::cout << "\n";
   close_interrupted(backend, loaded.loaded, plan.now);
   PosixFileSystem files;
   ExecutionEnv env{ws.config(), ws.graph(), builtin_providers(), backend, keyring, files};
@@ -122,6 +111,66 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   return result.ok() ? kExitOk : kExitError;
 }
 
+// `keyform apply PLANFILE`: the saved plan is the approval, so nothing is
+// asked; it runs only if the state and the config are still the ones it was
+// made from and planning again with its options and clock gives the same
+// actions. Otherwise nothing changes.
+int run_apply_saved(const GlobalOptions& global, const ApplyCommand& opts) {
+  if (!opts.flags.targets.empty() || !opts.flags.replace.empty())
+    throw Error(
+        "--target and --replace cannot be given with a saved plan: it keeps the ones it was "
+        "made with");
+  SavedPlan saved = read_saved_plan(opts.plan_file);  // a bad file fails before the lock
+  Workspace ws(global);
+  auto loaded = ws.load_state(LockMode::kExclusive, "apply");
+  State& state = loaded.state();
+  check_saved_plan_current(saved, state, ws.config());
+  Plan plan = make_plan(ws.config(), state, ws.graph(), builtin_providers(), saved.options());
+  check_same_actions(saved.plan, plan);
+  std::cout << "Applying the saved plan " << opts.plan_file << " (made at "
+            << format_rfc3339(plan.now) << " from state serial " << plan.serial
+            << "): " << plan_summary(plan) << "\n";
+  for (const std::string& e : plan.errors) std::cerr << ws.style().red("Error: ") << e << "\n";
+  if (!plan.errors.empty()) return kExitError;
+  if (!plan.has_changes()) {
+    close_interrupted(ws.backend(), loaded.loaded, plan.now);
+    return kExitOk;
+  }
+  Keyring keyring(ws.root_key(state), ws.backend().objects());
+  std::cout << "\n";
+  return carry_out(ws, loaded, plan, keyring);
+}
+
+int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
+  if (!opts.plan_file.empty()) return run_apply_saved(global, opts);
+  Workspace ws(global);
+  auto loaded = ws.load_state(LockMode::kExclusive, "apply");
+  Backend& backend = ws.backend();
+  State& state = loaded.state();
+  // Drift repair: deployed files are observed first, so a changed, missing
+  // or re-moded file plans `repair` (see repair_drift in plan.cc).
+  std::unique_ptr<Keyring> observing = keyring_if_available(ws, state);
+  const auto observed = observations_by_address(observe_drift(
+      ws.config(), state, builtin_providers(), ws.now(), observing.get(), {"DeploymentTarget"}));
+  PlanFlags flags = opts.flags;
+  flags.observed = &observed;
+  Plan plan = make_plan_for(ws, state, flags);
+  std::cout << render_plan_text(plan, ws.style());
+  if (!plan.errors.empty()) return kExitError;
+  if (!plan.has_changes()) {
+    close_interrupted(backend, loaded.loaded, plan.now);
+    return kExitOk;
+  }
+  // Checked before asking, so a wrong key fails before anyone says yes.
+  Keyring keyring(ws.root_key(state), backend.objects());
+  if (!opts.auto_approve && !confirmed()) {
+    std::cout << "Apply cancelled: nothing was changed.\n";
+    return kExitError;
+  }
+  std::cout << "\n";
+  return carry_out(ws, loaded, plan, keyring);
+}
+
 }  // namespace
 
 void register_apply(CLI::App& app, const GlobalOptions& global, Runner* run) {
@@ -130,6 +179,8 @@ void register_apply(CLI::App& app, const GlobalOptions& global, Runner* run) {
       app.add_subcommand("apply", "Plan, confirm, and carry the plan out in dependency order");
   add_plan_flags(cmd, &opts->flags, /*with_at=*/false);
   cmd->add_flag("--auto-approve", opts->auto_approve, "Do not ask for confirmation");
+  cmd->add_option("PLANFILE", opts->plan_file,
+                  "A plan saved by `keyform plan -o FILE`: apply exactly it, without asking");
   cmd->callback(
       [&global, run, opts] { *run = [&global, opts] { return run_apply(global, *opts); }; });
 }

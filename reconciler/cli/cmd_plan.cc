@@ -1,8 +1,11 @@
 // keyform plan: what apply would do, and why. Reads the state, writes nothing.
+#include <filesystem>
 #include <iostream>
 
 #include "reconciler/cli/commands.h"
+#include "reconciler/render/plan_markdown.h"
 #include "reconciler/render/plan_render.h"
+#include "reconciler/saved_plan.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -18,7 +21,9 @@ void add_plan_flags(CLI::App* cmd, PlanFlags* flags, bool with_at) {
       ->allow_extra_args(false);
 }
 
-Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags) {
+namespace {
+
+PlanOptions plan_options_for(Workspace& ws, const PlanFlags& flags) {
   PlanOptions options;
   options.now = ws.now();
   if (!flags.at.empty()) {
@@ -30,7 +35,15 @@ Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags) {
   }
   options.targets = flags.targets;
   options.replace = flags.replace;
-  return make_plan(ws.config(), state, ws.graph(), builtin_providers(), options);
+  options.observed = flags.observed;  // apply's drift repair
+  return options;
+}
+
+}  // namespace
+
+Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags) {
+  return make_plan(ws.config(), state, ws.graph(), builtin_providers(),
+                   plan_options_for(ws, flags));
 }
 
 namespace {
@@ -38,17 +51,33 @@ namespace {
 struct PlanCommand {
   PlanFlags flags;
   bool json = false;
+  bool markdown = false;
   bool detailed_exitcode = false;
+  std::string out;  // -o FILE: save the plan for `keyform apply FILE`
 };
 
 int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
   Workspace ws(global);
   auto loaded = ws.load_state(LockMode::kShared, "plan");
-  Plan plan = make_plan_for(ws, loaded.state(), opts.flags);
+  PlanOptions options = plan_options_for(ws, opts.flags);
+  Plan plan = make_plan(ws.config(), loaded.state(), ws.graph(), builtin_providers(), options);
   if (opts.json)
     std::cout << render_plan_json(plan).dump(2) << "\n";
+  else if (opts.markdown)
+    std::cout << render_plan_markdown(plan);
   else
     std::cout << render_plan_text(plan, ws.style());
+  if (!opts.out.empty()) {
+    if (!plan.errors.empty()) {
+      std::cerr << "keyform: the plan has errors; no plan file was written\n";
+    } else {
+      std::filesystem::path file = std::filesystem::absolute(opts.out);
+      write_saved_plan(file, make_saved_plan(plan, ws.config(), options));
+      // stderr, so that stdout stays the plan alone (--json, --markdown).
+      std::cerr << "Saved the plan to " << opts.out << ". Apply exactly it with: keyform apply "
+                << opts.out << "\n";
+    }
+  }
   if (!plan.errors.empty()) return kExitError;
   if (opts.detailed_exitcode && plan.has_changes()) return kExitChanges;
   return kExitOk;
@@ -61,7 +90,14 @@ void register_plan(CLI::App& app, const GlobalOptions& global, Runner* run) {
   CLI::App* cmd =
       app.add_subcommand("plan", "Show what apply would do, with the reason for each action");
   add_plan_flags(cmd, &opts->flags, /*with_at=*/true);
-  cmd->add_flag("--json", opts->json, "Print the plan as JSON (format: docs/plan-format.md)");
+  CLI::Option* json =
+      cmd->add_flag("--json", opts->json, "Print the plan as JSON (format: docs/plan-format.md)");
+  cmd->add_flag("--markdown", opts->markdown, "Print the plan as markdown for a pull request")
+      ->excludes(json);
+  // A plan made at another time (--at) is a preview, not something to apply.
+  cmd->add_option("-o,--out", opts->out,
+                  "Also save the plan to this file (mode 0600) for `keyform apply FILE`")
+      ->excludes("--at");
   cmd->add_flag("--detailed-exitcode", opts->detailed_exitcode,
                 "Exit 0 when there are no changes, 2 when there are, 1 on error");
   cmd->callback(

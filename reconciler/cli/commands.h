@@ -2,6 +2,7 @@
 // One registrar per command; each lives in its own cmd_*.cc.
 #include "reconciler/cli/workspace.h"
 #include "reconciler/plan.h"
+#include "state/keyring.h"
 
 namespace keyform::cli {
 
@@ -13,14 +14,21 @@ void register_show(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_state(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_schema(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_graph(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_drift(CLI::App& app, const GlobalOptions& global, Runner* run);
 
 // Shared by plan and apply: flags that shape a plan, and making one.
 struct PlanFlags {
   std::string at;  // --at TIME
   std::vector<std::string> targets;
   std::vector<std::string> replace;
+  // What apply observed before planning (PlanOptions::observed); null in plan.
+  const std::map<std::string, Observation>* observed = nullptr;
 };
 void add_plan_flags(CLI::App* cmd, PlanFlags* flags, bool with_at);
 Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags);
+
+// A keyring when a root key is configured or present (cmd_drift.cc); null
+// when none can be found. A key that is given but wrong is still an error.
+std::unique_ptr<Keyring> keyring_if_available(Workspace& ws, const State& state);
 
 }  // namespace keyform::cli

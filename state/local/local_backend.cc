@@ -173,8 +173,7 @@ static void remove_stale_temps(const fs::path& dir) {
   auto sweep = [](const fs::path& d) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(d, ec))
-      if (e.path().filename().string().find(".tmp-") != std::string::npos &&
-          e.is_regular_file(ec))
+      if (e.path().filename().string().find(".tmp-") != std::string::npos && e.is_regular_file(ec))
         fs::remove(e.path(), ec);
   };
   sweep(dir);

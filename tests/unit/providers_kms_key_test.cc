@@ -109,3 +109,29 @@ TEST_F(KmsKeyTest, UpdateKeepsVersions) {
 
 }  // namespace
 }  // namespace keyform
+
+namespace keyform {
+namespace {
+
+TEST(KmsKeyObserveTest, EveryVersionThatOpensIsInSync) {
+  testing::ProviderWorld world;
+  world.put("KmsKey", "main", {{"rotation", {{"every", "90d"}}}});
+  auto kms = make_kms_key_provider();
+  world.apply(*kms, "KmsKey/main", ActionType::kCreate, kNow);
+  world.apply(*kms, "KmsKey/main", ActionType::kRotate, kNow + 91 * kDay);
+  ObserveContext ctx{world.config, world.state, kNow, &world.keyring()};
+  const RecordedResource& rec = *world.state.find("KmsKey/main");
+  EXPECT_EQ(kms->observe(rec, ctx).status, Observation::kInSync);
+
+  world.store().remove(rec.objects.at("v1"));
+  Observation o = kms->observe(rec, ctx);
+  EXPECT_EQ(o.status, Observation::kModified);
+  ASSERT_EQ(o.details.size(), 1u);
+  EXPECT_NE(o.details[0].find("version 1 key material cannot be opened"), std::string::npos);
+
+  ObserveContext no_key{world.config, world.state, kNow, nullptr};
+  EXPECT_EQ(kms->observe(rec, no_key).status, Observation::kNotChecked);
+}
+
+}  // namespace
+}  // namespace keyform

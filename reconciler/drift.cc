@@ -1,0 +1,52 @@
+#include "reconciler/drift.h"
+
+#include <algorithm>
+
+namespace keyform {
+
+bool DriftReport::drifted() const {
+  return std::any_of(entries.begin(), entries.end(), [](const DriftEntry& e) {
+    return e.status == Observation::kModified || e.status == Observation::kDeleted;
+  });
+}
+
+std::map<Observation::Status, size_t> DriftReport::counts() const {
+  std::map<Observation::Status, size_t> out;
+  for (const DriftEntry& e : entries) ++out[e.status];
+  return out;
+}
+
+DriftReport observe_drift(const Config& config, const State& state,
+                          const ProviderRegistry& providers, UnixTime now, Keyring* keyring,
+                          const std::vector<std::string>& kinds) {
+  DriftReport report;
+  report.now = now;
+  // One thread: observing is bound by OpenSSL's private-key decoder, whose
+  // internal locks made two threads slower than one (docs/benchmarks.md).
+  ObserveContext ctx{config, state, now, keyring};
+  // state.resources is ordered by address.
+  for (const auto& [address, recorded] : state.resources) {
+    if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), recorded.kind) == kinds.end())
+      continue;
+    DriftEntry e;
+    e.address = address;
+    e.kind = recorded.kind;
+    Observation o;
+    if (const Provider* p = providers.find(recorded.kind))
+      o = p->observe(recorded, ctx);
+    else
+      o.note(Observation::kNotChecked, "no provider for kind " + recorded.kind);
+    e.status = o.status;
+    e.details = std::move(o.details);
+    report.entries.push_back(std::move(e));
+  }
+  return report;
+}
+
+std::map<std::string, Observation> observations_by_address(const DriftReport& report) {
+  std::map<std::string, Observation> out;
+  for (const DriftEntry& e : report.entries) out[e.address] = {e.status, e.details};
+  return out;
+}
+
+}  // namespace keyform

@@ -1,0 +1,109 @@
+#include "reconciler/render/drift_render.h"
+
+#include <sstream>
+
+#include "util/time.h"
+
+namespace keyform {
+
+namespace {
+
+constexpr Observation::Status kStatuses[] = {Observation::kModified, Observation::kDeleted,
+                                             Observation::kInSync, Observation::kNotChecked};
+
+std::string colored(const Style& style, Observation::Status s, std::string_view text) {
+  switch (s) {
+    case Observation::kInSync:
+      return style.green(text);
+    case Observation::kModified:
+      return style.yellow(text);
+    case Observation::kDeleted:
+      return style.red(text);
+    case Observation::kNotChecked:
+      return style.dim(text);
+  }
+  return std::string(text);
+}
+
+// A table cell: no line breaks, no column separators.
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string drift_summary(const DriftReport& report) {
+  auto counts = report.counts();
+  std::ostringstream out;
+  out << "Drift: " << counts[Observation::kModified] << " modified, "
+      << counts[Observation::kDeleted] << " deleted, " << counts[Observation::kInSync]
+      << " in sync, " << counts[Observation::kNotChecked] << " not checked.";
+  return out.str();
+}
+
+std::string render_drift_text(const DriftReport& report, const Style& style) {
+  std::ostringstream out;
+  // In-sync resources are only counted; everything else is listed.
+  for (const DriftEntry& e : report.entries) {
+    if (e.status == Observation::kInSync) continue;
+    out << style.bold(e.address) << ": "
+        << colored(style, e.status, observation_status_name(e.status)) << "\n";
+    for (const std::string& d : e.details) out << "    " << d << "\n";
+  }
+  if (!report.drifted()) out << style.green("No drift.") << " ";
+  out << drift_summary(report) << "\n";
+  return out.str();
+}
+
+nlohmann::json render_drift_json(const DriftReport& report) {
+  nlohmann::json summary = nlohmann::json::object();
+  auto counts = report.counts();
+  for (Observation::Status s : kStatuses)
+    summary[std::string(observation_status_name(s))] = counts[s];
+  nlohmann::json entries = nlohmann::json::array();
+  for (const DriftEntry& e : report.entries)
+    entries.push_back({{"address", e.address},
+                       {"kind", e.kind},
+                       {"status", observation_status_name(e.status)},
+                       {"details", e.details}});
+  return {{"format_version", kDriftFormatVersion},
+          {"observed_at", format_rfc3339(report.now)},
+          {"drifted", report.drifted()},
+          {"summary", summary},
+          {"entries", entries}};
+}
+
+std::string render_drift_markdown(const DriftReport& report) {
+  std::ostringstream out;
+  auto counts = report.counts();
+  out << "### keyform drift\n\n";
+  out << (report.drifted() ? "**Drift found.** " : "**No drift.** ") << "Observed at "
+      << format_rfc3339(report.now) << ".\n\n";
+  out << "| status | resources |\n|---|---:|\n";
+  for (Observation::Status s : kStatuses)
+    out << "| " << observation_status_name(s) << " | " << counts[s] << " |\n";
+  bool header = false;
+  for (const DriftEntry& e : report.entries) {
+    if (e.status != Observation::kModified && e.status != Observation::kDeleted) continue;
+    if (!header) {
+      out << "\n| resource | status | details |\n|---|---|---|\n";
+      header = true;
+    }
+    std::string details;
+    for (const std::string& d : e.details) details += (details.empty() ? "" : "<br>") + cell(d);
+    out << "| `" << e.address << "` | " << observation_status_name(e.status) << " | " << details
+        << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace keyform
