@@ -43,7 +43,6 @@ const EVP_CIPHER* aes_256_gcm() {
   return cipher;
 }
 
-
 using nlohmann::json;
 
 constexpr size_t kKeySize = 32;
