@@ -133,6 +133,14 @@ void set_sealing_kms(RecordedResource& r, const std::string& kms) {
   std::sort(r.dependencies.begin(), r.dependencies.end());
 }
 
+std::string private_key_context(const std::string& address, const std::string& public_key_sha256) {
+  return address + "#privateKey@" + public_key_sha256;
+}
+
+std::string private_key_context(const RecordedResource& r) {
+  return private_key_context(r.address(), r.attributes.value("public_key_sha256", ""));
+}
+
 std::string kms_key_address(const Resource& r, const Project& p) {
   if (r.spec.contains("kmsKey")) return "KmsKey/" + r.spec["kmsKey"].get<std::string>();
   if (p.defaults.contains("kmsKey")) return "KmsKey/" + p.defaults["kmsKey"].get<std::string>();

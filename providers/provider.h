@@ -154,6 +154,14 @@ std::string sealing_kms(const RecordedResource& r);
 // Makes `kms` the entry's only KmsKey dependency ("" for none).
 void set_sealing_kms(RecordedResource& r, const std::string& kms);
 
+// The authenticated context a certificate's or CA's private key is sealed
+// under: its address and the SHA-256 of its certificate's public key
+// ("Certificate/web#privateKey@9f2c..."). A key object that opens under it
+// is the key of that certificate, without parsing the key to compare.
+std::string private_key_context(const std::string& address, const std::string& public_key_sha256);
+// The same for a recorded entry (its public_key_sha256 attribute).
+std::string private_key_context(const RecordedResource& r);
+
 // "kmsKey: main" or project defaults.kmsKey -> "KmsKey/main"; "" when none.
 std::string kms_key_address(const Resource& r, const Project& p);
 // The KeyRef for the KmsKey's current version, from its recorded entry in

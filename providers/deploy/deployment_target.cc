@@ -279,7 +279,7 @@ class DeploymentTargetProvider : public Provider {
       } else if (f.content == "fullchain") {
         w.content = SecretBytes(cert + chain_pem);
       } else if (f.content == "privateKey") {
-        w.content = ctx.keyring.open(object_id(src, "privateKey"), source + "#privateKey");
+        w.content = ctx.keyring.open(object_id(src, "privateKey"), private_key_context(src));
       } else {
         throw Error("unknown content \"" + f.content + "\"");
       }
@@ -376,7 +376,7 @@ class DeploymentTargetProvider : public Provider {
       return;
     }
     try {
-      SecretBytes key = ctx.keyring->open(object_id(*src, "privateKey"), source + "#privateKey");
+      SecretBytes key = ctx.keyring->open(object_id(*src, "privateKey"), private_key_context(*src));
       if (key.view() != content.view()) o.note(Observation::kModified, path + " was changed");
     } catch (const Error&) {
       o.note(Observation::kNotChecked,

@@ -175,15 +175,15 @@ class CertificateProvider : public Provider {
     if (!encoding) throw Error(address + ": unknown privateKey.encoding " + encoding_name);
     const bool reuse_key = type == ActionType::kRenew &&
                            pki::string_field(private_key, "rotationPolicy", "Always") == "Never";
-    const std::string context = address + "#privateKey";
-    x509::PkeyPtr key = reuse_key ? x509::private_key_from_pem(ctx.keyring.open(
-                                        object_id(*ctx.recorded, "privateKey"), context))
-                                  : x509::generate_key(pki::key_algorithm_field(spec));
+    x509::PkeyPtr key =
+        reuse_key ? x509::private_key_from_pem(ctx.keyring.open(
+                        object_id(*ctx.recorded, "privateKey"), private_key_context(*ctx.recorded)))
+                  : x509::generate_key(pki::key_algorithm_field(spec));
 
     x509::CertPtr issuer_cert =
         x509::certificate_from_pem(issuer.attributes.value("certificate_pem", ""));
     x509::PkeyPtr issuer_key = x509::private_key_from_pem(
-        ctx.keyring.open(object_id(issuer, "privateKey"), issuer_addr + "#privateKey"));
+        ctx.keyring.open(object_id(issuer, "privateKey"), private_key_context(issuer)));
 
     const std::string template_name = pki::string_field(spec, "template", "EndEntityCertificate");
     const auto tmpl = x509::template_from_name(template_name);
@@ -206,8 +206,9 @@ class CertificateProvider : public Provider {
     if (reuse_key) set_sealing_kms(rec, sealing_kms(*ctx.recorded));
     rec.objects["privateKey"] =
         reuse_key ? object_id(*ctx.recorded, "privateKey")
-                  : ctx.keyring.seal(context, x509::private_key_to_pem(key.get(), *encoding),
-                                     current_key(ctx, kms));
+                  : ctx.keyring.seal(
+                        private_key_context(address, x509::public_key_sha256(cert.get())),
+                        x509::private_key_to_pem(key.get(), *encoding), current_key(ctx, kms));
 
     rec.attributes = pki::certificate_attributes(cert.get());
     rec.attributes["issuer"] = issuer_addr;

@@ -1,7 +1,8 @@
 #pragma once
 // The Certificate kind: a leaf certificate signed by a CertificateAuthority.
 //
-// Its private key is sealed under "Certificate/<name>#privateKey" as PEM in
+// Its private key is sealed under "Certificate/<name>#privateKey@<public key
+// digest>" (private_key_context in provider.h) as PEM in
 // the requested encoding. Any change to what the certificate says replaces
 // it; time renews it (with a new key, unless privateKey.rotationPolicy is
 // Never); a replaced issuer replaces it.

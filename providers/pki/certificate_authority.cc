@@ -136,13 +136,13 @@ class CertificateAuthorityProvider : public Provider {
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
       throw Error(address + ": a CertificateAuthority cannot " + std::string(action_name(type)));
 
-    const std::string context = address + "#privateKey";
     const x509::KeyAlgorithm algorithm = pki::key_algorithm_field(r.spec);
     x509::PkeyPtr key;
     if (type == ActionType::kRenew) {
       rec.objects = ctx.recorded->objects;
       set_sealing_kms(rec, sealing_kms(*ctx.recorded));
-      key = x509::private_key_from_pem(ctx.keyring.open(object_id(rec, "privateKey"), context));
+      key = x509::private_key_from_pem(
+          ctx.keyring.open(object_id(rec, "privateKey"), private_key_context(*ctx.recorded)));
     } else {
       key = x509::generate_key(algorithm);
     }
@@ -157,9 +157,9 @@ class CertificateAuthorityProvider : public Provider {
 
     // Sealed only once the certificate exists, so a failure leaves no object.
     if (type != ActionType::kRenew)
-      rec.objects["privateKey"] =
-          ctx.keyring.seal(context, x509::private_key_to_pem(key.get(), x509::KeyEncoding::kPkcs8),
-                           current_key(ctx, kms));
+      rec.objects["privateKey"] = ctx.keyring.seal(
+          private_key_context(address, x509::public_key_sha256(cert.get())),
+          x509::private_key_to_pem(key.get(), x509::KeyEncoding::kPkcs8), current_key(ctx, kms));
 
     rec.attributes = pki::certificate_attributes(cert.get());
     rec.attributes["subject"] = x509::subject_line(cert.get());

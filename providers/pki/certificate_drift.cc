@@ -21,12 +21,14 @@ Observation observe_certificate(const RecordedResource& recorded, const RenewalP
     return o;
   }
   try {
-    x509::PkeyPtr key = x509::private_key_from_pem(
-        ctx.keyring->open(object->second, recorded.address() + "#privateKey"));
+    // The key is sealed under its certificate's public-key digest: if it
+    // opens, it is this certificate's key (and no decoder needs to run).
     x509::CertPtr cert =
         x509::certificate_from_pem(recorded.attributes.value("certificate_pem", ""));
-    if (!x509::key_matches_certificate(key.get(), cert.get()))
-      o.note(Observation::kModified, "the sealed private key does not match the certificate");
+    if (x509::public_key_sha256(cert.get()) != recorded.attributes.value("public_key_sha256", ""))
+      o.note(Observation::kModified,
+             "the recorded certificate does not match its recorded public key");
+    ctx.keyring->open(object->second, private_key_context(recorded));
   } catch (const Error& e) {
     o.note(Observation::kModified,
            std::string("the sealed private key cannot be opened: ") + e.what());

@@ -98,7 +98,7 @@ TEST_F(CertificateAuthorityTest, ApplyRecordsTheCertificate) {
   EXPECT_EQ(rec.attributes["serial"], x509::serial_hex(cert.get()));
   EXPECT_EQ(rec.attributes["fingerprint_sha256"], x509::fingerprint_sha256(cert.get()));
   x509::PkeyPtr key = x509::private_key_from_pem(
-      world.keyring().open(rec.objects.at("privateKey"), kCa + "#privateKey"));
+      world.keyring().open(rec.objects.at("privateKey"), private_key_context(rec)));
   EXPECT_TRUE(x509::key_matches_certificate(key.get(), cert.get()));
 }
 

@@ -94,6 +94,20 @@ TEST_F(CertificateDriftTest, KeyOfAnotherCertificateIsModified) {
   EXPECT_EQ(observe(*cert, kWeb, kNow).status, Observation::kModified);
 }
 
+TEST_F(CertificateDriftTest, AnEarlierKeyOfTheSameCertificateIsModified) {
+  // Put back the key object from before a re-issue: same address, but not
+  // the key of the certificate now recorded. It is sealed to the old public
+  // key, so it does not open under the new one.
+  const std::string old_key = world.state.find(kWeb)->objects.at("privateKey");
+  world.apply(*cert, kWeb, ActionType::kReplace, kNow);
+  ASSERT_NE(world.state.find(kWeb)->objects.at("privateKey"), old_key);
+  ASSERT_TRUE(world.store().exists(old_key));
+  world.state.resources[kWeb].objects["privateKey"] = old_key;
+  Observation o = observe(*cert, kWeb, kNow);
+  EXPECT_EQ(o.status, Observation::kModified);
+  EXPECT_THAT(o.details[0], HasSubstr("cannot be opened"));
+}
+
 TEST_F(CertificateDriftTest, WithoutAKeyringTheKeyIsNotChecked) {
   Observation o = observe(*cert, kWeb, kNow, /*with_keyring=*/false);
   EXPECT_EQ(o.status, Observation::kNotChecked);

@@ -38,8 +38,9 @@ class CertificateTest : public ::testing::Test {
   }
 
   x509::PkeyPtr open_key(const std::string& address) {
-    return x509::private_key_from_pem(world.keyring().open(
-        world.state.find(address)->objects.at("privateKey"), address + "#privateKey"));
+    return x509::private_key_from_pem(
+        world.keyring().open(world.state.find(address)->objects.at("privateKey"),
+                             private_key_context(*world.state.find(address))));
   }
 
   x509::CertPtr recorded_cert(const std::string& address) {
@@ -212,6 +213,10 @@ TEST_F(CertificateTest, ApplyIssuesASealedKeyAndAVerifyingCertificate) {
   // The key is sealed to its address: opening it as another fails.
   EXPECT_THROW(world.keyring().open(rec.objects.at("privateKey"), "Certificate/other#privateKey"),
                Error);
+  // ...and to its certificate's public key: it opens as no other key's.
+  EXPECT_THROW(world.keyring().open(rec.objects.at("privateKey"),
+                                    private_key_context(kWeb, std::string(64, '0'))),
+               Error);
 }
 
 TEST_F(CertificateTest, RenewRotatesTheKeyUnlessToldNever) {
@@ -247,8 +252,8 @@ TEST_F(CertificateTest, Pkcs1EncodingIsSealedAsIs) {
   spec["privateKey"] = {{"encoding", "PKCS1"}};
   world.put("Certificate", "web", spec);
   create_both();
-  SecretBytes pem =
-      world.keyring().open(world.state.find(kWeb)->objects.at("privateKey"), kWeb + "#privateKey");
+  SecretBytes pem = world.keyring().open(world.state.find(kWeb)->objects.at("privateKey"),
+                                         private_key_context(*world.state.find(kWeb)));
   EXPECT_EQ(pem.view().substr(0, 31), "-----BEGIN RSA PRIVATE KEY-----");
 }
 
