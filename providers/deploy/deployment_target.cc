@@ -84,12 +84,6 @@ nlohmann::json chain_fingerprints(const std::vector<const RecordedResource*>& ch
   return out;
 }
 
-std::filesystem::path resolve(const Config& config, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_relative()) p = config.dir / p;
-  return p.lexically_normal();
-}
-
 // No link is followed below the config directory for relative paths, or
 // below "/" for absolute ones.
 std::filesystem::path base_of(const Config& config, const std::string& path) {
@@ -154,7 +148,7 @@ class DeploymentTargetProvider : public Provider {
             "expected Certificate/NAME or CertificateAuthority/NAME (got \"" + source + "\")");
       return;
     }
-    std::filesystem::path state_dir = resolve(config, config.project.backend_path);
+    std::filesystem::path state_dir = config_path(config, config.project.backend_path);
     std::set<std::string> seen;
     auto files = deployed_files(r);
     for (size_t i = 0; i < files.size(); ++i) {
@@ -168,13 +162,13 @@ class DeploymentTargetProvider : public Provider {
       }
       for (const auto& part : p)
         if (part == "..") error(at, "\"..\" is not allowed in a deployed path");
-      std::filesystem::path full = resolve(config, f.path);
+      std::filesystem::path full = config_path(config, f.path);
       if (!seen.insert(full.string()).second)
         error(at, "path \"" + f.path + "\" is written twice by this target");
       if (is_below(full, state_dir) || full == state_dir)
         error(at, "\"" + f.path + "\" is inside the state directory " + state_dir.string());
       if (!config.project.root_key_file.empty() &&
-          full == resolve(config, config.project.root_key_file))
+          full == config_path(config, config.project.root_key_file))
         error(at, "\"" + f.path + "\" is the project's root key file");
       std::string ext = p.extension().string();
       if ((ext == ".yaml" || ext == ".yml") && is_below(full, config.dir))
@@ -193,7 +187,7 @@ class DeploymentTargetProvider : public Provider {
       if (r.kind != kind()) continue;
       auto files = deployed_files(r);
       for (size_t j = 0; j < files.size(); ++j) {
-        auto [it, fresh] = writer.emplace(resolve(config, files[j].path).string(), r.address());
+        auto [it, fresh] = writer.emplace(config_path(config, files[j].path).string(), r.address());
         if (!fresh && it->second != r.address())
           error(i, "/spec/files/" + std::to_string(j) + "/path",
                 "\"" + files[j].path + "\" is also written by " + it->second);
@@ -270,7 +264,7 @@ class DeploymentTargetProvider : public Provider {
     for (const DeployedFile& f : deployed_files(r)) {
       FileToWrite w;
       w.base = base_of(ctx.config, f.path);
-      w.path = resolve(ctx.config, f.path);
+      w.path = config_path(ctx.config, f.path);
       w.mode = static_cast<mode_t>(f.mode);
       if (f.content == "certificate") {
         w.content = SecretBytes(cert);
@@ -310,7 +304,7 @@ class DeploymentTargetProvider : public Provider {
     const std::string source = recorded.attributes.value("source", "");
     for (const auto& f : recorded.attributes.value("files", nlohmann::json::array())) {
       const std::string path = f.value("path", "");
-      const std::filesystem::path full = resolve(ctx.config, path);
+      const std::filesystem::path full = config_path(ctx.config, path);
       struct stat st;
       if (::lstat(full.c_str(), &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -390,15 +384,16 @@ class DeploymentTargetProvider : public Provider {
   static void remove_files(ApplyContext& ctx, const nlohmann::json& recorded) {
     std::vector<std::filesystem::path> gone;
     for (const auto& f : recorded.value("files", nlohmann::json::array()))
-      gone.push_back(resolve(ctx.config, f.value("path", "")));
+      gone.push_back(config_path(ctx.config, f.value("path", "")));
     if (ctx.desired)
       for (const DeployedFile& f : deployed_files(*ctx.desired))
-        std::erase(gone, resolve(ctx.config, f.path));
+        std::erase(gone, config_path(ctx.config, f.path));
     if (gone.empty()) return;  // the common case: same paths, nothing to scan
     std::set<std::filesystem::path> kept;
     for (const Resource& r : ctx.config.resources)
       if (r.kind == "DeploymentTarget")
-        for (const DeployedFile& f : deployed_files(r)) kept.insert(resolve(ctx.config, f.path));
+        for (const DeployedFile& f : deployed_files(r))
+          kept.insert(config_path(ctx.config, f.path));
     for (const std::filesystem::path& p : gone)
       if (!kept.count(p)) ctx.files.remove(base_for(ctx.config, p), p);
   }

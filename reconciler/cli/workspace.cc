@@ -24,8 +24,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 
 Workspace::Workspace(const GlobalOptions& global) : global_(global) {
   auto start = std::chrono::steady_clock::now();
-  config_ = load_config(global.dir, builtin_providers());
-  graph_ = build_graph(config_, builtin_providers());
+  config_ = load_config(global.dir, builtin_providers(), &graph_);
   if (global.verbose)
     std::cerr << "keyform: loaded " << config_.resources.size() << " resources from "
               << config_.dir.string() << " in " << static_cast<int>(ms_since(start)) << " ms\n";
@@ -35,8 +34,7 @@ Workspace::Workspace(const GlobalOptions& global) : global_(global) {
 }
 
 std::filesystem::path Workspace::state_dir() const {
-  std::filesystem::path p(config_.project.backend_path);
-  return p.is_relative() ? config_.dir / p : p;
+  return config_path(config_, config_.project.backend_path);
 }
 
 Backend& Workspace::backend() {
@@ -71,10 +69,8 @@ bool use_color(bool no_color) {
 Style Workspace::style() const { return Style{use_color(global_.no_color)}; }
 
 std::filesystem::path Workspace::default_root_key_file() const {
-  if (!config_.project.root_key_file.empty()) {
-    std::filesystem::path p(config_.project.root_key_file);
-    return p.is_relative() ? config_.dir / p : p;
-  }
+  if (!config_.project.root_key_file.empty())
+    return config_path(config_, config_.project.root_key_file);
   return state_dir() / "root.key";
 }
 

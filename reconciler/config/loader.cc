@@ -117,7 +117,7 @@ class Loader {
 
   // Every config file but keyform.yaml, relative to dir_, sorted.
   std::vector<std::string> config_files() {
-    fs::path backend = (dir_ / config_.project.backend_path).lexically_normal();
+    fs::path backend = config_path(config_, config_.project.backend_path);
     std::vector<std::string> out;
     std::error_code ec;
     fs::recursive_directory_iterator it(dir_, fs::directory_options::skip_permission_denied, ec);
@@ -396,7 +396,7 @@ class Loader {
   }
 
   void check_cycles() {
-    Graph g;
+    Graph& g = graph_;
     for (const Resource& r : config_.resources) g.add_node(r.address());
     for (auto [from, to] : graph_edges_)
       g.add_edge(config_.resources[from].address(), config_.resources[to].address());
@@ -405,8 +405,14 @@ class Loader {
     report(config_.resources[config_.by_address.at(cycle.front())].pos, CycleError(cycle).what());
   }
 
+ public:
+  // The graph check_cycles() built: the same as build_graph(config).
+  Graph take_graph() { return std::move(graph_); }
+
+ private:
   fs::path dir_;
   const ProviderRegistry& registry_;
+  Graph graph_;
   std::vector<std::string> kinds_;  // the registry's and Project, sorted
   Config config_;
   // The parsed files, kept while loading so that any field of a resource
@@ -433,8 +439,11 @@ ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
 ConfigError::ConfigError(std::vector<Diagnostic> diagnostics, Sorted)
     : Error(join_lines(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
-Config load_config(const fs::path& dir, const ProviderRegistry& registry) {
-  return Loader(dir, registry).run();
+Config load_config(const fs::path& dir, const ProviderRegistry& registry, Graph* graph) {
+  Loader loader(dir, registry);
+  Config config = loader.run();
+  if (graph) *graph = loader.take_graph();
+  return config;
 }
 
 std::vector<Reference> resource_edges(const Resource& r, const Project& p,

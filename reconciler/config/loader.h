@@ -38,7 +38,10 @@ class ConfigError : public Error {
 // dir holds none. Config::dir is `dir` made absolute; resources are in file
 // order (keyform.yaml's first, then by path) and document order within a
 // file. Schema defaults are not filled into specs: providers apply them.
-Config load_config(const std::filesystem::path& dir, const ProviderRegistry& registry);
+// With `graph`, also returns the dependency graph the cycle check built (the
+// same as build_graph(config), without asking every provider again).
+Config load_config(const std::filesystem::path& dir, const ProviderRegistry& registry,
+                   Graph* graph = nullptr);
 
 // A resource's edges: its provider's references, then its dependsOn
 // entries (field "/dependsOn/<i>"). Empty references for a kind the

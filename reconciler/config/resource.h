@@ -66,6 +66,14 @@ struct Config {
   }
 };
 
+// A path as written in the config: relative ones are relative to the
+// directory of keyform.yaml, never to the current directory.
+inline std::filesystem::path config_path(const Config& config, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = config.dir / p;
+  return p.lexically_normal();
+}
+
 // Splits "Kind/name"; returns false when there is no '/'.
 inline bool split_address(const std::string& address, std::string* kind, std::string* name) {
   size_t slash = address.find('/');

@@ -124,6 +124,19 @@ std::vector<std::string> errors_of(const TempDir& dir) {
   return {};
 }
 
+TEST(ConfigLoader, ReturnsTheSameGraphAsBuildGraph) {
+  TempDir dir;
+  write_valid(dir);
+  Graph loaded;
+  Config c = load_config(dir.path(), fake_registry(), &loaded);
+  Graph built = build_graph(c, fake_registry());
+  ASSERT_GT(built.size(), 0u);
+  EXPECT_EQ(loaded.addresses(), built.addresses());
+  EXPECT_EQ(loaded.topological_order(), built.topological_order());
+  for (const std::string& a : built.addresses())
+    EXPECT_EQ(loaded.dependencies(a), built.dependencies(a)) << a;
+}
+
 TEST(ConfigLoader, LoadsAMultiFileConfig) {
   TempDir dir;
   write_valid(dir);
