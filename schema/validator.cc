@@ -108,6 +108,9 @@ std::string show(const json& v) {
   return v.is_string() ? in_quotes(v.get<std::string>()) : v.dump();
 }
 
+// The longest text a pattern is matched against.
+constexpr size_t kMaxPatternText = 1024;
+
 struct Budget {
   size_t left = kMaxDocumentNodes;
   bool exhausted = false;
@@ -188,13 +191,6 @@ class Walker {
       error(at, prefix() + "expected a duration like 90d, 12h, 1y (got " + in_quotes(text) + ")");
       return false;
     }
-    if (r.pattern && !std::regex_search(text.begin(), text.end(), *r.pattern)) {
-      std::string expected = r.pattern_message.empty()
-                                 ? "expected a string matching " + r.pattern_text
-                                 : r.pattern_message;
-      error(at, prefix() + expected + " (got " + in_quotes(text) + ")");
-      return false;
-    }
     if (r.min_length || r.max_length) {
       size_t len = count_chars(text);
       if (r.min_length && len < *r.min_length) {
@@ -209,6 +205,20 @@ class Walker {
                       " characters (got " + std::to_string(len) + ")");
         return false;
       }
+    }
+    // libstdc++'s std::regex recurses per character: a long enough text
+    // overflows the stack. No patterned field needs more than this.
+    if (r.pattern && text.size() > kMaxPatternText) {
+      error(at, prefix() + "expected at most " + std::to_string(kMaxPatternText) +
+                    " characters (got " + std::to_string(count_chars(text)) + ")");
+      return false;
+    }
+    if (r.pattern && !std::regex_search(text.begin(), text.end(), *r.pattern)) {
+      std::string expected = r.pattern_message.empty()
+                                 ? "expected a string matching " + r.pattern_text
+                                 : r.pattern_message;
+      error(at, prefix() + expected + " (got " + in_quotes(text) + ")");
+      return false;
     }
     if (r.minimum || r.maximum) {
       auto v = yaml::plain_number(n);

@@ -13,7 +13,8 @@
 // YAML scalars are text, so: "string" accepts any scalar, "integer" a plain
 // scalar that reads as one (`1`, not `"1"`), "boolean" a plain true/false.
 // Duplicate keys in a mapping are errors. One error is reported per value:
-// the first of type, const/enum, format, pattern, length, range.
+// the first of type, const/enum, format, length, pattern, range. A pattern
+// is matched against at most 1,024 bytes (std::regex recurses per byte).
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>

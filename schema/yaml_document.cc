@@ -17,6 +17,34 @@ constexpr std::string_view kIntTag = "tag:yaml.org,2002:int";
 constexpr std::string_view kBoolTag = "tag:yaml.org,2002:bool";
 constexpr std::string_view kFloatTag = "tag:yaml.org,2002:float";
 constexpr std::string_view kNullTag = "tag:yaml.org,2002:null";
+constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
+
+// The core schema's tags, and "!" (a non-plain scalar): anything else (a
+// !!binary, a !custom tag) would be read as a string it is not.
+bool supported_tag(std::string_view tag) {
+  if (tag.empty() || tag == "!") return true;
+  if (tag.substr(0, kCoreTagPrefix.size()) != kCoreTagPrefix) return false;
+  std::string_view name = tag.substr(kCoreTagPrefix.size());
+  for (std::string_view t : {"str", "int", "float", "bool", "null", "seq", "map"})
+    if (name == t) return true;
+  return false;
+}
+
+// The tag as written in short form where it has one: "!!binary".
+std::string short_tag(std::string_view tag) {
+  if (tag.substr(0, kCoreTagPrefix.size()) == kCoreTagPrefix)
+    return "!!" + std::string(tag.substr(kCoreTagPrefix.size()));
+  return std::string(tag);
+}
+
+// A byte order mark of an encoding other than UTF-8, or nullptr.
+const char* foreign_bom(std::string_view text) {
+  if (text.substr(0, 4) == std::string_view("\0\0\xFE\xFF", 4) ||
+      text.substr(0, 4) == std::string_view("\xFF\xFE\0\0", 4))
+    return "UTF-32";
+  if (text.substr(0, 2) == "\xFE\xFF" || text.substr(0, 2) == "\xFF\xFE") return "UTF-16";
+  return nullptr;
+}
 
 // The line:column of a byte offset, counting columns in code points.
 Mark mark_of_offset(std::string_view text, size_t offset) {
@@ -110,6 +138,10 @@ class StreamBuilder {
   }
 
   uint32_t new_node(NodeType type, const yaml_mark_t& m, std::string_view tag) {
+    if (!supported_tag(tag))
+      throw SyntaxError(to_mark(m), "unsupported YAML tag " + short_tag(tag) +
+                                        "; keyform reads plain YAML (strings, numbers, "
+                                        "booleans, lists, mappings)");
     Stream::Entry e;
     e.type = type;
     Mark mk = to_mark(m);
@@ -176,11 +208,13 @@ class StreamBuilder {
         return false;
       }
       case YAML_SEQUENCE_START_EVENT:
+        check_depth(ev.start_mark);
         open_.push_back(
             {new_node(NodeType::kSequence, ev.start_mark, as_view(ev.data.sequence_start.tag)),
              pending_.size(), std::string(as_view(ev.data.sequence_start.anchor))});
         return false;
       case YAML_MAPPING_START_EVENT:
+        check_depth(ev.start_mark);
         open_.push_back(
             {new_node(NodeType::kMapping, ev.start_mark, as_view(ev.data.mapping_start.tag)),
              pending_.size(), std::string(as_view(ev.data.mapping_start.anchor))});
@@ -203,6 +237,14 @@ class StreamBuilder {
     return false;
   }
 
+  // Stops before walkers (and libyaml, whose flow scanning is quadratic in
+  // depth) see an unreasonably deep document.
+  void check_depth(const yaml_mark_t& m) const {
+    if (open_.size() >= static_cast<size_t>(kMaxNestingDepth))
+      throw SyntaxError(to_mark(m), "nested too deeply (over " + std::to_string(kMaxNestingDepth) +
+                                        " levels of lists and mappings)");
+  }
+
   struct Open {
     uint32_t id;
     size_t first_pending;  // where this collection's children start in pending_
@@ -218,8 +260,16 @@ class StreamBuilder {
 };
 
 std::unique_ptr<Stream> Stream::parse(std::string_view text) {
-  // Offsets are 32-bit; no config file comes near this.
-  if (text.size() > (1u << 30)) throw SyntaxError(Mark{1, 1}, "file too large (over 1 GiB)");
+  if (text.size() > kMaxFileBytes)
+    throw SyntaxError(Mark{1, 1}, "file too large (" + std::to_string(text.size()) +
+                                      " bytes; the limit is " +
+                                      std::to_string(kMaxFileBytes >> 20) + " MiB)");
+  if (const char* encoding = foreign_bom(text))
+    throw SyntaxError(Mark{1, 1}, std::string("the file is ") + encoding +
+                                      " (it starts with a byte order mark); save it as UTF-8");
+  // YAML allows a UTF-8 byte order mark; libyaml, told the encoding, does not
+  // skip it. Marks count from after it, as an editor shows them.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (auto bad = invalid_utf8_offset(text)) {
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[*bad]));

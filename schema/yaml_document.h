@@ -13,6 +13,7 @@
 // empty value is null; everything else is a scalar whose text is kept
 // verbatim, and whether it reads as an integer or a boolean is decided by
 // the JSON Schema asking for one (see plain_integer, plain_boolean).
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,12 @@
 #include "util/error.h"
 
 namespace keyform::yaml {
+
+// Limits on one YAML text, so that no input makes loading slow or crash
+// (docs/security.md lists them). Past either, parse() throws SyntaxError.
+inline constexpr size_t kMaxFileBytes = 16u << 20;  // 16 MiB
+// Collections inside collections; keyform's deepest schema needs 6.
+inline constexpr int kMaxNestingDepth = 64;
 
 struct Mark {
   int line = 0;    // 1-based; 0 when unknown
@@ -88,7 +95,10 @@ class Node {
 // comments) are skipped.
 class Stream {
  public:
-  // Throws SyntaxError for malformed YAML or input that is not UTF-8.
+  // Throws SyntaxError for malformed YAML, input that is not UTF-8 (a
+  // leading UTF-8 byte order mark is skipped), a tag other than the core
+  // schema's (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map) and text
+  // past kMaxFileBytes or kMaxNestingDepth.
   static std::unique_ptr<Stream> parse(std::string_view text);
 
   size_t size() const { return roots_.size(); }

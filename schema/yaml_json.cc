@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxDepth = 64;
-
 json infer_scalar(const yaml::Node& n) {
   if (auto b = yaml::plain_boolean(n)) return *b;
   if (auto i = yaml::plain_integer(n)) return *i;
@@ -43,8 +41,9 @@ class Converter {
     if (budget_-- == 0)
       throw Error("document too large (over " + std::to_string(kMaxDocumentNodes) +
                   " nodes, counting each use of an alias)");
-    if (depth > kMaxDepth)
-      throw Error("document nested too deeply (over " + std::to_string(kMaxDepth) + " levels)");
+    if (depth > yaml::kMaxNestingDepth)
+      throw Error("document nested too deeply (over " + std::to_string(yaml::kMaxNestingDepth) +
+                  " levels)");
     for (const std::vector<int>* branches : {&r.one_of, &r.any_of}) {
       for (int b : *branches) {
         const Rule& branch = schema_.rule(b);

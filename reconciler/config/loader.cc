@@ -136,7 +136,16 @@ class Loader {
         if (is_dir) it.disable_recursion_pending();
         continue;
       }
-      if (is_dir || !yaml_file(p) || !it->is_regular_file(ec)) continue;
+      if (is_dir || !yaml_file(p)) continue;
+      if (!it->is_regular_file(ec)) {
+        // A *.yaml that cannot be read as a file (a dangling symbolic link,
+        // a FIFO) would otherwise drop its resources without a word.
+        std::string rel = p.lexically_relative(dir_).generic_string();
+        report(SourcePos{rel, 1, 1}, it->is_symlink(ec)
+                                         ? "a symbolic link to nothing; remove it or fix its target"
+                                         : "not a regular file");
+        continue;
+      }
       std::string rel = p.lexically_relative(dir_).generic_string();
       if (rel != kProjectFile) out.push_back(std::move(rel));
     }
@@ -152,12 +161,23 @@ class Loader {
 
   Parsed parse(const std::string& rel) const {
     Parsed p;
+    // Whole-file problems point at the file's start.
+    SourcePos start{rel, 1, 1};
     try {
+      // Checked before reading, so a huge file is never held in memory.
+      std::error_code ec;
+      uintmax_t size = fs::file_size(dir_ / rel, ec);
+      if (!ec && size > yaml::kMaxFileBytes) {
+        p.error =
+            Diagnostic{start, "file too large (" + std::to_string(size) + " bytes; the limit is " +
+                                  std::to_string(yaml::kMaxFileBytes >> 20) + " MiB)"};
+        return p;
+      }
       p.stream = yaml::Stream::parse(read_file(dir_ / rel));
     } catch (const yaml::SyntaxError& e) {
       p.error = Diagnostic{pos(rel, e.mark()), e.what()};
     } catch (const Error& e) {
-      p.error = Diagnostic{SourcePos{rel}, e.what()};
+      p.error = Diagnostic{start, e.what()};
     }
     return p;
   }

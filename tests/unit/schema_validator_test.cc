@@ -295,6 +295,24 @@ TEST(SchemaValidator, AliasBombIsRejectedByTheConverter) {
   }
 }
 
+TEST(SchemaValidator, LongTextIsNotMatchedAgainstAPattern) {
+  // std::regex would recurse once per character and overflow the stack.
+  json schema = {{"type", "string"}, {"pattern", "^([0-9]+[smhdy])+$"}};
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "1d";
+  auto errors = validate(parse(text).root(), schema);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].message, HasSubstr("expected at most 1024 characters (got 200000)"));
+  EXPECT_TRUE(validate(parse("1d12h").root(), schema).empty());
+}
+
+TEST(SchemaValidator, LengthIsCheckedBeforeThePattern) {
+  json schema = {{"type", "string"}, {"pattern", "^[a-z]+$"}, {"maxLength", 3}};
+  auto errors = validate(parse("ABCDE").root(), schema);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].message, HasSubstr("expected at most 3 characters (got 5)"));
+}
+
 TEST(SchemaValidator, FieldPath) {
   EXPECT_EQ(field_path(""), "");
   EXPECT_EQ(field_path("/spec"), "spec");

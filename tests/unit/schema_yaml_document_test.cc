@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 #include "schema/yaml_document.h"
 
 namespace keyform::yaml {
@@ -113,6 +116,64 @@ TEST(YamlDocument, AcceptsAByteOrderMark) {
   auto s = Stream::parse("\xef\xbb\xbfkind: KmsKey\n");
   ASSERT_EQ(s->size(), 1u);
   EXPECT_EQ(s->document(0).get("kind").scalar(), "KmsKey");
+}
+
+TEST(YamlDocument, MarksCountFromAfterAByteOrderMark) {
+  auto s = Stream::parse("\xef\xbb\xbfkind: KmsKey\nname: k\n");
+  Node doc = s->document(0);
+  EXPECT_EQ(doc.get("name").scalar(), "k");
+  EXPECT_EQ(doc.get("kind").mark().column, 7);
+  EXPECT_EQ(doc.get("name").mark().line, 2);
+}
+
+// The message a SyntaxError carries, or "" when `text` parses.
+std::string syntax_error(std::string_view text, Mark* mark = nullptr) {
+  try {
+    Stream::parse(text);
+  } catch (const SyntaxError& e) {
+    if (mark) *mark = e.mark();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(YamlDocument, RefusesOtherEncodingsByTheirByteOrderMark) {
+  EXPECT_THAT(syntax_error(std::string_view("\xff\xfek\0:\0", 6)), HasSubstr("is UTF-16"));
+  EXPECT_THAT(syntax_error(std::string_view("\xfe\xff\0k", 4)), HasSubstr("is UTF-16"));
+  EXPECT_THAT(syntax_error(std::string_view("\xff\xfe\0\0k\0\0\0", 8)), HasSubstr("is UTF-32"));
+}
+
+TEST(YamlDocument, RefusesTagsOutsideTheCoreSchema) {
+  Mark at;
+  EXPECT_THAT(syntax_error("a: 1\nb: !!binary aGk=\n", &at),
+              HasSubstr("unsupported YAML tag !!binary"));
+  EXPECT_EQ(at.line, 2);
+  EXPECT_EQ(at.column, 4);
+  EXPECT_THAT(syntax_error("a: !custom x\n"), HasSubstr("unsupported YAML tag !custom"));
+  EXPECT_THAT(syntax_error("a: !<tag:example.com,2000:x> x\n"), HasSubstr("unsupported YAML tag"));
+  EXPECT_EQ(syntax_error("a: !!str 1\nb: !!int 2\nc: ! x\nd: !!map {}\ne: !!seq []\n"), "");
+}
+
+TEST(YamlDocument, RefusesNestingPastTheLimit) {
+  std::string ok(kMaxNestingDepth, '[');
+  ok += std::string(kMaxNestingDepth, ']');
+  EXPECT_EQ(syntax_error(ok), "");
+  Mark at;
+  std::string deep(kMaxNestingDepth + 1, '[');
+  deep += std::string(kMaxNestingDepth + 1, ']');
+  EXPECT_THAT(syntax_error(deep, &at), HasSubstr("nested too deeply"));
+  EXPECT_EQ(at.column, kMaxNestingDepth + 1);
+  // Block collections count the same.
+  std::string block;
+  for (int i = 0; i <= kMaxNestingDepth; ++i) block += std::string(2 * i, ' ') + "a:\n";
+  EXPECT_THAT(syntax_error(block), HasSubstr("nested too deeply"));
+}
+
+TEST(YamlDocument, RefusesTextPastTheSizeLimit) {
+  std::string big = "a: " + std::string(kMaxFileBytes, 'x');
+  Mark at;
+  EXPECT_THAT(syntax_error(big, &at), HasSubstr("file too large"));
+  EXPECT_EQ(at.line, 1);
 }
 
 TEST(YamlDocument, ColumnsCountCharacters) {

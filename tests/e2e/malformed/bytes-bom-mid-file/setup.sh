@@ -1,0 +1,1 @@
+printf 'kind: KmsKey\nname: k2\n\xef\xbb\xbfspec: {}\n' > x.yaml

@@ -1,0 +1,1 @@
+printf 'kind: KmsKey\r\nname: k2\r\nspec: {rotation: {every: x}}\r\n' > x.yaml

@@ -1,0 +1,1 @@
+printf 'kind: KmsKey\nname: k\xff2\n' > x.yaml

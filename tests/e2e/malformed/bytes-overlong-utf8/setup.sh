@@ -1,0 +1,1 @@
+printf 'kind: KmsKey\nname: k\xc0\xaf\n' > x.yaml

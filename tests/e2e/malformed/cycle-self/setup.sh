@@ -1,0 +1,1 @@
+printf 'dependsOn: [KmsKey/main]\n' >> kms.yaml

@@ -1,0 +1,1 @@
+printf 'dependsOn: [DeploymentTarget/trust]\n' >> kms.yaml

@@ -1,0 +1,1 @@
+sed -i 's#path: out/ca.pem#path: ca.yaml#' deploy.yaml

@@ -1,0 +1,1 @@
+cp kms.yaml z-kms.yaml

@@ -1,0 +1,1 @@
+{ grep -v '^#' kms.yaml; echo ---; grep -v '^#' kms.yaml; } > x.yaml && rm kms.yaml

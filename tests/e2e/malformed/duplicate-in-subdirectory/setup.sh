@@ -1,0 +1,1 @@
+mkdir -p a/b && cp kms.yaml a/b/kms.yaml

@@ -1,0 +1,1 @@
+sed -i 's/validity: 90d/validity: -5d/' certificates.yaml

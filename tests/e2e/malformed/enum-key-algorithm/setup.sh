@@ -1,0 +1,1 @@
+sed -i 's/RSA_2048/RSA_1024/' certificates.yaml

@@ -1,0 +1,1 @@
+sed -i 's/www.internal.example/-bad..name/' certificates.yaml

@@ -1,0 +1,1 @@
+sed -i 's/type: local/type: s3/' keyform.yaml

@@ -1,0 +1,1 @@
+sed -i '/^name:/d' keyform.yaml

@@ -1,0 +1,1 @@
+rm keyform.yaml

@@ -1,0 +1,1 @@
+printf '  rootKey: {file: k.bin, env: X}\n' >> keyform.yaml

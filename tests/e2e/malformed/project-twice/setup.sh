@@ -1,0 +1,1 @@
+printf -- '---\nkind: Project\nname: again\n' >> keyform.yaml

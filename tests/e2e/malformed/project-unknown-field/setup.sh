@@ -1,0 +1,1 @@
+sed -i 's/account:/acount:/' keyform.yaml

@@ -1,0 +1,1 @@
+printf '  deletionWindow: 3d\n' >> kms.yaml

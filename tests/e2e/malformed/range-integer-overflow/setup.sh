@@ -1,0 +1,1 @@
+sed -i 's/renewBeforePercentage: 25/renewBeforePercentage: 99999999999999999999999/' certificates.yaml

@@ -1,0 +1,1 @@
+printf '  pathLength: 11\n' >> ca.yaml

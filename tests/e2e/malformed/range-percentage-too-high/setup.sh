@@ -1,0 +1,1 @@
+sed -i 's/renewBeforePercentage: 25/renewBeforePercentage: 150/' certificates.yaml

@@ -1,0 +1,1 @@
+sed -i '0,/issuer: root/s//issuer: rot/' certificates.yaml

@@ -1,0 +1,1 @@
+sed -i 's#source: Certificate/web#source: Certificate/nope#' deploy.yaml

@@ -1,0 +1,1 @@
+sed -i 's/kmsKey: main/kmsKey: mian/' keyform.yaml

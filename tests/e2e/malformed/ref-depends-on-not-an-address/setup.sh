@@ -1,0 +1,1 @@
+printf 'dependsOn: [nope]\n' >> kms.yaml

@@ -1,0 +1,1 @@
+printf 'dependsOn: [Foo/bar]\n' >> kms.yaml

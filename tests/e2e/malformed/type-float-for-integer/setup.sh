@@ -1,0 +1,1 @@
+sed -i 's/renewBeforePercentage: 25/renewBeforePercentage: 25.5/' certificates.yaml

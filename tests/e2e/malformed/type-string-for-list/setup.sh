@@ -1,0 +1,1 @@
+sed -i 's/^  dnsNames: .*/  dnsNames: web.internal.example/' certificates.yaml
