@@ -1,24 +1,22 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target for config loading (fuzz/) with clang,
-# AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, seeds it
-# from examples/ and the malformed-config cases, and runs it for
-# FUZZ_SECONDS (default 60). Fails on any crash, sanitizer report, leak,
-# timeout or escaped exception; the input that did it is left in
-# build-fuzz/artifacts/. Extra arguments go to the fuzzer (e.g. -jobs=2).
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-sanitize/
+# (shared with scripts/sanitize.sh), seeds it from examples/ and the
+# malformed-config cases, and runs it for FUZZ_SECONDS (default 60). Fails
+# on any crash, sanitizer report, leak, timeout or escaped exception; the
+# input that did it is left in build-sanitize/fuzz-run/artifacts/. Extra
+# arguments go to the fuzzer (e.g. -jobs=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
-  -DCMAKE_CXX_FLAGS="-O1 -g1" -DKEYFORM_FUZZ=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
-cmake --build build-fuzz -j "${JOBS:-2}" --target fuzz_config_loader
+bash scripts/configure-sanitize.sh
+cmake --build build-sanitize -j "${JOBS:-2}" --target fuzz_config_loader
 
 # Seeds: each example's keyform.yaml with each of its other files, and each
 # small malformed case's files with the quickstart's keyform.yaml.
 sep=$'\n#--- resources.yaml ---\n'
-seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds" build-fuzz/corpus build-fuzz/artifacts
+seeds=build-sanitize/fuzz-run/seeds
+rm -rf "$seeds" && mkdir -p "$seeds" build-sanitize/fuzz-run/corpus build-sanitize/fuzz-run/artifacts
 n=0
 for project in examples/*/keyform.yaml; do
   for f in "$(dirname "$project")"/*.yaml; do
@@ -33,6 +31,6 @@ done
 
 echo "fuzz: $n seeds; running for ${seconds}s"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-  build-fuzz/fuzz/fuzz_config_loader -max_total_time="$seconds" -timeout=25 -max_len=16384 \
-  -dict=fuzz/config.dict -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 \
-  "$@" build-fuzz/corpus "$seeds"
+  build-sanitize/fuzz/fuzz_config_loader -max_total_time="$seconds" -timeout=25 -max_len=16384 \
+  -dict=fuzz/config.dict -artifact_prefix=build-sanitize/fuzz-run/artifacts/ -print_final_stats=1 \
+  "$@" build-sanitize/fuzz-run/corpus "$seeds"
