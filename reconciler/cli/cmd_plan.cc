@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "reconciler/cli/apply_commit.h"
 #include "reconciler/cli/commands.h"
 #include "reconciler/render/plan_markdown.h"
 #include "reconciler/render/plan_render.h"
@@ -72,7 +73,12 @@ int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
       std::cerr << "keyform: the plan has errors; no plan file was written\n";
     } else {
       std::filesystem::path file = std::filesystem::absolute(opts.out);
-      write_saved_plan(file, make_saved_plan(plan, ws.config(), options));
+      SavedPlan saved = make_saved_plan(plan, ws.config(), options);
+      if (auto c = config_commit(ws.origin(), backend_dir_in_config(ws))) {
+        saved.commit = c->commit.sha;
+        saved.commit_dirty = c->dirty;
+      }
+      write_saved_plan(file, saved);
       // stderr, so that stdout stays the plan alone (--json, --markdown).
       std::cerr << "Saved the plan to " << opts.out << ". Apply exactly it with: keyform apply "
                 << opts.out << "\n";
