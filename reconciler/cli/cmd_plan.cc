@@ -63,7 +63,7 @@ int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
   PlanOptions options = plan_options_for(ws, opts.flags);
   Plan plan = make_plan(ws.config(), loaded.state(), ws.graph(), builtin_providers(), options);
   if (opts.json)
-    std::cout << render_plan_json(plan).dump(2) << "\n";
+    std::cout << render_plan_json(plan, &ws.config(), &loaded.state()).dump(2) << "\n";
   else if (opts.markdown)
     std::cout << render_plan_markdown(plan);
   else
