@@ -59,6 +59,8 @@ std::string serialize_saved_plan(const SavedPlan& saved) {
   nlohmann::ordered_json j;
   j["keyform_saved_plan"] = kSavedPlanFormatVersion;
   j["config_digest"] = saved.config_digest;
+  if (!saved.commit.empty())
+    j["config_commit"] = {{"sha", saved.commit}, {"dirty", saved.commit_dirty}};
   j["options"]["targets"] = saved.targets;
   j["options"]["replace"] = saved.replace;
   j["plan"] = nlohmann::ordered_json::parse(render_plan_json(saved.plan).dump());
@@ -169,6 +171,13 @@ SavedPlan parse_saved_plan(std::string_view text, const std::string& what) {
   Reader r(what);
   SavedPlan s;
   s.config_digest = r.string(j, "config_digest", "config_digest");
+  if (j.contains("config_commit")) {  // absent: made outside git
+    const json& c = r.object(j, "config_commit", "config_commit");
+    s.commit = r.string(c, "sha", "config_commit.sha");
+    const json& dirty = r.member(c, "dirty", "config_commit.dirty");
+    if (!dirty.is_boolean()) r.malformed("config_commit.dirty", "true or false");
+    s.commit_dirty = dirty.get<bool>();
+  }
   const json& options = r.object(j, "options", "options");
   s.targets = r.strings(options, "targets", "options.targets");
   s.replace = r.strings(options, "replace", "options.replace");
@@ -195,6 +204,15 @@ void check_saved_plan_current(const SavedPlan& saved, const State& state, const 
   if (saved.config_digest != config_digest(config))
     throw Error(
         "saved plan is stale: the configuration changed since the plan was made; plan again");
+}
+
+void check_saved_plan_commit(const SavedPlan& saved, const std::string& commit) {
+  if (saved.commit == commit) return;
+  auto named = [](const std::string& sha) {
+    return sha.empty() ? std::string("no git commit") : "commit " + sha.substr(0, 7);
+  };
+  throw Error("saved plan is stale: it was made from " + named(saved.commit) +
+              ", the configuration now comes from " + named(commit) + "; plan again");
 }
 
 void check_same_actions(const Plan& saved, const Plan& remade) {

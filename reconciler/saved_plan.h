@@ -21,6 +21,8 @@ inline constexpr int kSavedPlanFormatVersion = 1;
 struct SavedPlan {
   Plan plan;                         // lineage, serial and now are the plan's own
   std::string config_digest;         // config_digest() of the config it was made from
+  std::string commit;                // the config's git commit (sha); empty outside git
+  bool commit_dirty = false;         // the working tree differed from `commit`
   std::vector<std::string> targets;  // --target
   std::vector<std::string> replace;  // --replace
 
@@ -48,6 +50,10 @@ SavedPlan read_saved_plan(const std::filesystem::path& path);
 // `config` are the ones the plan was made from: same lineage, same serial,
 // same configuration digest.
 void check_saved_plan_current(const SavedPlan& saved, const State& state, const Config& config);
+
+// Throws keyform::Error ("saved plan is stale: ...") unless `commit` (the
+// config's commit now, empty outside git) is the one the plan was made from.
+void check_saved_plan_commit(const SavedPlan& saved, const std::string& commit);
 
 // Throws keyform::Error unless `remade` (the plan made again from the same
 // inputs) holds the same actions as `saved`, in the same order: address,

@@ -22,6 +22,9 @@ void apply_record(State& state, const JournalRecord& record) {
       return;
     case JournalRecord::Type::kMeta:
       state.git_commit = record.git_commit;
+      state.git_author = record.git_author;
+      state.git_commit_time = record.git_commit_time;
+      state.git_dirty = record.git_dirty;
       state.serial = record.serial;
       return;
   }

@@ -135,6 +135,9 @@ std::string encode_record_payload(const JournalRecord& r) {
       break;
     case Type::kMeta:
       j["git_commit"] = r.git_commit;
+      j["git_author"] = r.git_author;
+      j["git_commit_time"] = r.git_commit_time;
+      j["git_dirty"] = r.git_dirty;
       break;
     case Type::kFailed:
       j["error"] = r.error;
@@ -184,6 +187,18 @@ JournalRecord decode_record_payload(Type type, std::string_view payload) {
       break;
     case Type::kMeta:
       r.git_commit = string_field(j, "git_commit");
+      // Written since the commit's author and time are recorded: optional.
+      if (j.contains("git_author")) r.git_author = string_field(j, "git_author");
+      if (j.contains("git_commit_time")) {
+        const json& t = j["git_commit_time"];
+        if (!t.is_number_integer()) throw Error("field \"git_commit_time\" is not an integer");
+        r.git_commit_time = t.get<int64_t>();
+      }
+      if (j.contains("git_dirty")) {
+        const json& d = j["git_dirty"];
+        if (!d.is_boolean()) throw Error("field \"git_dirty\" is not true or false");
+        r.git_dirty = d.get<bool>();
+      }
       break;
     case Type::kFailed:
       r.error = string_field(j, "error");

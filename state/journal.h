@@ -16,7 +16,8 @@
 //              intent  serial, action_id, address, action, time
 //              done    serial, action_id, address, entry (RecordedResource JSON), time
 //              remove  serial, action_id, address, time
-//              meta    serial, git_commit, time
+//              meta    serial, git_commit, git_author, git_commit_time, git_dirty,
+//                      time (the three after git_commit optional on reading)
 //
 // Recovery: a last record that is cut short (the file ends inside its header
 // or payload) or fails its checksum with no valid record anywhere after it is

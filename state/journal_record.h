@@ -19,7 +19,10 @@ struct JournalRecord {
   std::string address;    // kIntent, kDone, kRemove, kFailed
   std::string action;     // "create", "renew", ... (kIntent)
   std::optional<RecordedResource> entry;  // kDone: the new entry
-  std::string git_commit;                 // kMeta: the applied commit
+  std::string git_commit;                 // kMeta: the applied commit (sha)
+  std::string git_author;                 // kMeta: its author, "Name <email>"
+  int64_t git_commit_time = 0;            // kMeta: its committer time, unix seconds
+  bool git_dirty = false;                 // kMeta: applied over uncommitted changes
   std::string error;                      // kFailed: why (never secret material)
   int64_t time = 0;                       // unix seconds when written
 };

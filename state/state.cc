@@ -155,6 +155,9 @@ nlohmann::json to_json(const State& s) {
       {"lineage", s.lineage},
       {"serial", s.serial},
       {"git_commit", s.git_commit},
+      {"git_author", s.git_author},
+      {"git_commit_time", s.git_commit_time},
+      {"git_dirty", s.git_dirty},
       {"root_key_check", s.root_key_check},
       {"resources", std::move(resources)},
   };
@@ -176,6 +179,9 @@ State state_from_json(nlohmann::json&& j) {
   f.string("lineage", s.lineage);
   f.uint64("serial", s.serial, /*required=*/true);
   f.string("git_commit", s.git_commit);
+  f.string("git_author", s.git_author);
+  f.int64("git_commit_time", s.git_commit_time);
+  f.boolean("git_dirty", s.git_dirty);
   f.string("root_key_check", s.root_key_check);
   if (f.find("resources")) {
     json& res = j["resources"];

@@ -36,7 +36,12 @@ struct State {
   int format_version = kStateFormatVersion;
   std::string lineage;  // set once by init
   uint64_t serial = 0;  // bumped by every recorded change
-  std::string git_commit;
+  // The git commit the last apply carried out (see docs/gitops.md); all
+  // empty when none was recorded (config outside git, or never applied).
+  std::string git_commit;       // full sha
+  std::string git_author;       // "Name <email>"
+  int64_t git_commit_time = 0;  // the commit's committer time, unix seconds
+  bool git_dirty = false;       // applied with --allow-dirty over uncommitted changes
   // Verifies the root key without revealing it: HMAC-SHA256(root key,
   // "keyform root key check"), hex. Set by init.
   std::string root_key_check;

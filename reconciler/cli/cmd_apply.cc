@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "providers/file_system.h"
+#include "reconciler/cli/apply_commit.h"
 #include "reconciler/cli/commands.h"
 #include "reconciler/drift.h"
 #include "reconciler/executor.h"
@@ -19,6 +20,7 @@ struct ApplyCommand {
   PlanFlags flags;
   bool auto_approve = false;
   std::string plan_file;  // PLANFILE: apply this saved plan
+  CommitChecks checks;    // --allow-dirty, --allow-rollback
 };
 
 std::string progressive(ActionType t) {
@@ -93,7 +95,9 @@ bool confirmed() {
 }
 
 // Runs an approved plan made from loaded.state() and reports the outcome.
-int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, Keyring& keyring) {
+// When every action succeeded, records the commit the config came from.
+int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, Keyring& keyring,
+              const std::optional<AppliedCommit>& applied) {
   Backend& backend = ws.backend();
   State& state = loaded.state();
   close_interrupted(backend, loaded.loaded, plan.now);
@@ -108,7 +112,9 @@ int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, K
             << ws.style().bold(result.ok() ? "Apply complete." : "Apply failed.") << " "
             << result.succeeded << " succeeded, " << result.failed << " failed, " << result.skipped
             << " skipped. State serial " << state.serial << ".\n";
-  return result.ok() ? kExitOk : kExitError;
+  if (!result.ok()) return kExitError;
+  record_commit(ws, state, applied, plan.now);
+  return kExitOk;
 }
 
 // `keyform apply PLANFILE`: the saved plan is the approval, so nothing is
@@ -125,20 +131,24 @@ int run_apply_saved(const GlobalOptions& global, const ApplyCommand& opts) {
   auto loaded = ws.load_state(LockMode::kExclusive, "apply");
   State& state = loaded.state();
   check_saved_plan_current(saved, state, ws.config());
+  const std::optional<AppliedCommit> applied = checked_commit(ws, state, opts.checks);
+  check_saved_plan_commit(saved, applied ? applied->commit.sha : "");
   Plan plan = make_plan(ws.config(), state, ws.graph(), builtin_providers(), saved.options());
   check_same_actions(saved.plan, plan);
   std::cout << "Applying the saved plan " << opts.plan_file << " (made at "
             << format_rfc3339(plan.now) << " from state serial " << plan.serial
+            << (saved.commit.empty() ? "" : ", commit " + saved.commit.substr(0, 7))
             << "): " << plan_summary(plan) << "\n";
   for (const std::string& e : plan.errors) std::cerr << ws.style().red("Error: ") << e << "\n";
   if (!plan.errors.empty()) return kExitError;
   if (!plan.has_changes()) {
     close_interrupted(ws.backend(), loaded.loaded, plan.now);
+    record_commit(ws, state, applied, plan.now);
     return kExitOk;
   }
   Keyring keyring(ws.root_key(state), ws.backend().objects());
   std::cout << "\n";
-  return carry_out(ws, loaded, plan, keyring);
+  return carry_out(ws, loaded, plan, keyring, applied);
 }
 
 int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
@@ -147,6 +157,7 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   auto loaded = ws.load_state(LockMode::kExclusive, "apply");
   Backend& backend = ws.backend();
   State& state = loaded.state();
+  const std::optional<AppliedCommit> applied = checked_commit(ws, state, opts.checks);
   // Drift repair: deployed files are observed first, so a changed, missing
   // or re-moded file plans `repair` (see repair_drift in plan.cc).
   std::unique_ptr<Keyring> observing = keyring_if_available(ws, state);
@@ -159,6 +170,7 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
   if (!plan.errors.empty()) return kExitError;
   if (!plan.has_changes()) {
     close_interrupted(backend, loaded.loaded, plan.now);
+    record_commit(ws, state, applied, plan.now);
     return kExitOk;
   }
   // Checked before asking, so a wrong key fails before anyone says yes.
@@ -168,7 +180,7 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
     return kExitError;
   }
   std::cout << "\n";
-  return carry_out(ws, loaded, plan, keyring);
+  return carry_out(ws, loaded, plan, keyring, applied);
 }
 
 }  // namespace
@@ -179,6 +191,7 @@ void register_apply(CLI::App& app, const GlobalOptions& global, Runner* run) {
       app.add_subcommand("apply", "Plan, confirm, and carry the plan out in dependency order");
   add_plan_flags(cmd, &opts->flags, /*with_at=*/false);
   cmd->add_flag("--auto-approve", opts->auto_approve, "Do not ask for confirmation");
+  add_commit_flags(cmd, &opts->checks);
   cmd->add_option("PLANFILE", opts->plan_file,
                   "A plan saved by `keyform plan -o FILE`: apply exactly it, without asking");
   cmd->callback(

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "reconciler/cli/apply_commit.h"
 #include "reconciler/cli/commands.h"
 #include "reconciler/render/plan_markdown.h"
 #include "reconciler/render/plan_render.h"
@@ -62,7 +63,7 @@ int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
   PlanOptions options = plan_options_for(ws, opts.flags);
   Plan plan = make_plan(ws.config(), loaded.state(), ws.graph(), builtin_providers(), options);
   if (opts.json)
-    std::cout << render_plan_json(plan).dump(2) << "\n";
+    std::cout << render_plan_json(plan, &ws.config(), &loaded.state()).dump(2) << "\n";
   else if (opts.markdown)
     std::cout << render_plan_markdown(plan);
   else
@@ -72,7 +73,12 @@ int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
       std::cerr << "keyform: the plan has errors; no plan file was written\n";
     } else {
       std::filesystem::path file = std::filesystem::absolute(opts.out);
-      write_saved_plan(file, make_saved_plan(plan, ws.config(), options));
+      SavedPlan saved = make_saved_plan(plan, ws.config(), options);
+      if (auto c = config_commit(ws.origin(), backend_dir_in_config(ws))) {
+        saved.commit = c->commit.sha;
+        saved.commit_dirty = c->dirty;
+      }
+      write_saved_plan(file, saved);
       // stderr, so that stdout stays the plan alone (--json, --markdown).
       std::cerr << "Saved the plan to " << opts.out << ". Apply exactly it with: keyform apply "
                 << opts.out << "\n";

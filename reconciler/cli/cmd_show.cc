@@ -4,6 +4,7 @@
 
 #include "reconciler/cli/commands.h"
 #include "util/error.h"
+#include "util/time.h"
 
 namespace keyform::cli {
 
@@ -69,6 +70,10 @@ int run_show(const GlobalOptions& global, const ShowCommand& opts) {
   }
   std::cout << "State serial " << state.serial << ", lineage " << state.lineage << ", "
             << state.resources.size() << " resources.\n";
+  if (!state.git_commit.empty())
+    std::cout << "Last applied commit " << state.git_commit << " by " << state.git_author << " ("
+              << format_rfc3339(state.git_commit_time) << ")"
+              << (state.git_dirty ? ", with uncommitted changes (--allow-dirty)" : "") << ".\n";
   for (const auto& [address, r] : state.resources) {
     std::cout << "\n";
     print_entry(r, false, ws.style());

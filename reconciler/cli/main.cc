@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-color", global.no_color, "No ANSI colours in the output");
   app.add_flag("-v,--verbose", global.verbose, "Say more about what happens");
+  app.add_option("--rev", global.rev,
+                 "Read the config from this git commit (REV or REV:PATH) of the repository "
+                 "holding -C DIR, not from the working tree");
   Runner run;
   for (CommandRegistrar r :
        {register_init, register_validate, register_plan, register_apply, register_show,

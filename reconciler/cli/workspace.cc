@@ -24,10 +24,12 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 
 Workspace::Workspace(const GlobalOptions& global) : global_(global) {
   auto start = std::chrono::steady_clock::now();
-  config_ = load_config(global.dir, builtin_providers(), &graph_);
+  origin_ = locate_config(global.dir, global.rev);
+  config_ = load_config(*origin_.source, origin_.dir, builtin_providers(), &graph_);
   if (global.verbose)
     std::cerr << "keyform: loaded " << config_.resources.size() << " resources from "
-              << config_.dir.string() << " in " << static_cast<int>(ms_since(start)) << " ms\n";
+              << origin_.source->describe() << " in " << static_cast<int>(ms_since(start))
+              << " ms\n";
   if (config_.project.backend_type != "local")
     throw Error("backend type " + config_.project.backend_type + " is not supported");
   backend_ = make_local_backend(state_dir());

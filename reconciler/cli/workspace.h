@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "reconciler/config/config_origin.h"
 #include "reconciler/config/resource.h"
 #include "reconciler/graph.h"
 #include "reconciler/render/style.h"
@@ -20,6 +21,7 @@ enum ExitCode { kExitOk = 0, kExitError = 1, kExitChanges = 2, kExitLocked = 3 }
 
 struct GlobalOptions {
   std::string dir = ".";
+  std::string rev;      // --rev REV[:PATH]: read the config from this commit
   int parallelism = 0;  // 0: the number of cores
   bool no_color = false;
   bool verbose = false;
@@ -35,6 +37,9 @@ class Workspace {
   explicit Workspace(const GlobalOptions& global);
 
   const Config& config() const { return config_; }
+  // Where the config was read from: the working tree or a commit, and the
+  // repository around it (config_origin.h).
+  const ConfigOrigin& origin() const { return origin_; }
   const Graph& graph() const { return graph_; }
   const GlobalOptions& global() const { return global_; }
   std::filesystem::path state_dir() const;
@@ -61,6 +66,7 @@ class Workspace {
 
  private:
   GlobalOptions global_;
+  ConfigOrigin origin_;
   Config config_;
   Graph graph_;
   std::unique_ptr<Backend> backend_;

@@ -13,7 +13,6 @@
 #include "schema/validator.h"
 #include "schema/yaml_document.h"
 #include "schema/yaml_json.h"
-#include "util/file_io.h"
 #include "util/nearest.h"
 
 namespace keyform {
@@ -40,16 +39,6 @@ std::vector<Diagnostic> sorted(std::vector<Diagnostic> d) {
            std::tie(b.pos.file, b.pos.line, b.pos.column);
   });
   return d;
-}
-
-bool hidden(const fs::path& p) {
-  std::string name = p.filename().string();
-  return !name.empty() && name[0] == '.';
-}
-
-bool yaml_file(const fs::path& p) {
-  std::string ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml";
 }
 
 std::string in_quotes(std::string_view s) {
@@ -79,8 +68,8 @@ std::string field_message(const std::string& field, const std::string& message) 
 
 class Loader {
  public:
-  Loader(const fs::path& dir, const ProviderRegistry& registry)
-      : dir_(fs::absolute(dir).lexically_normal()), registry_(registry) {
+  Loader(const ConfigSource& source, const fs::path& dir, const ProviderRegistry& registry)
+      : source_(source), dir_(fs::absolute(dir).lexically_normal()), registry_(registry) {
     config_.dir = dir_;
     kinds_ = registry.kinds();
     kinds_.push_back("Project");
@@ -88,11 +77,9 @@ class Loader {
   }
 
   Config run() {
-    fs::path project_file = dir_ / kProjectFile;
-    std::error_code ec;
-    if (!fs::is_regular_file(project_file, ec))
+    if (!source_.has_file(std::string(kProjectFile)))
       throw ConfigError({Diagnostic{SourcePos{std::string(kProjectFile)},
-                                    "no keyform.yaml in " + dir_.string()}});
+                                    "no keyform.yaml in " + source_.describe()}});
     load_parsed(parse(std::string(kProjectFile)), std::string(kProjectFile), true);
     if (!project_seen_ && !project_file_failed_)
       report(SourcePos{std::string(kProjectFile), 1, 1}, "keyform.yaml holds no Project document");
@@ -119,37 +106,12 @@ class Loader {
   std::vector<std::string> config_files() {
     fs::path backend = config_path(config_, config_.project.backend_path);
     std::vector<std::string> out;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir_, fs::directory_options::skip_permission_denied, ec);
-    if (ec) {
-      report(SourcePos{"."}, "cannot list " + dir_.string() + ": " + ec.message());
-      return out;
+    try {
+      out = source_.yaml_files(backend.lexically_relative(dir_).generic_string());
+    } catch (const Error& e) {
+      report(SourcePos{"."}, e.what());
     }
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) {
-        report(SourcePos{"."}, "cannot list " + dir_.string() + ": " + ec.message());
-        break;
-      }
-      const fs::path& p = it->path();
-      bool is_dir = it->is_directory(ec);
-      if (hidden(p) || (is_dir && p.lexically_normal() == backend)) {
-        if (is_dir) it.disable_recursion_pending();
-        continue;
-      }
-      if (is_dir || !yaml_file(p)) continue;
-      if (!it->is_regular_file(ec)) {
-        // A *.yaml that cannot be read as a file (a dangling symbolic link,
-        // a FIFO) would otherwise drop its resources without a word.
-        std::string rel = p.lexically_relative(dir_).generic_string();
-        report(SourcePos{rel, 1, 1}, it->is_symlink(ec)
-                                         ? "a symbolic link to nothing; remove it or fix its target"
-                                         : "not a regular file");
-        continue;
-      }
-      std::string rel = p.lexically_relative(dir_).generic_string();
-      if (rel != kProjectFile) out.push_back(std::move(rel));
-    }
-    std::sort(out.begin(), out.end());
+    std::erase(out, std::string(kProjectFile));
     return out;
   }
 
@@ -164,16 +126,7 @@ class Loader {
     // Whole-file problems point at the file's start.
     SourcePos start{rel, 1, 1};
     try {
-      // Checked before reading, so a huge file is never held in memory.
-      std::error_code ec;
-      uintmax_t size = fs::file_size(dir_ / rel, ec);
-      if (!ec && size > yaml::kMaxFileBytes) {
-        p.error =
-            Diagnostic{start, "file too large (" + std::to_string(size) + " bytes; the limit is " +
-                                  std::to_string(yaml::kMaxFileBytes >> 20) + " MiB)"};
-        return p;
-      }
-      p.stream = yaml::Stream::parse(read_file(dir_ / rel));
+      p.stream = yaml::Stream::parse(source_.read(rel));
     } catch (const yaml::SyntaxError& e) {
       p.error = Diagnostic{pos(rel, e.mark()), e.what()};
     } catch (const Error& e) {
@@ -430,6 +383,7 @@ class Loader {
   Graph take_graph() { return std::move(graph_); }
 
  private:
+  const ConfigSource& source_;
   fs::path dir_;
   const ProviderRegistry& registry_;
   Graph graph_;
@@ -460,7 +414,12 @@ ConfigError::ConfigError(std::vector<Diagnostic> diagnostics, Sorted)
     : Error(join_lines(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
 Config load_config(const fs::path& dir, const ProviderRegistry& registry, Graph* graph) {
-  Loader loader(dir, registry);
+  return load_config(*directory_source(dir), dir, registry, graph);
+}
+
+Config load_config(const ConfigSource& source, const fs::path& dir,
+                   const ProviderRegistry& registry, Graph* graph) {
+  Loader loader(source, dir, registry);
   Config config = loader.run();
   if (graph) *graph = loader.take_graph();
   return config;

@@ -1,9 +1,8 @@
 #pragma once
-// Loads a config directory into a validated Config: keyform.yaml (the
-// Project) and every *.yaml / *.yml below it, in sorted path order, skipping
-// hidden files and directories (.git, .keyform, ...) and the backend's
-// directory. Every problem found is reported at once, each with its
-// file:line:col, the field, what was expected, and the nearest valid name:
+// Loads a config directory (or a git tree: config_source.h) into a validated Config: keyform.yaml
+// (the Project) and every *.yaml / *.yml below it, in sorted path order, skipping hidden files and
+// directories (.git, .keyform, ...) and the backend's directory. Every problem found is reported at
+// once, each with its file:line:col, the field, what was expected, and the nearest valid name:
 //
 //   certs/web.yaml:7:11: spec.issuer: no CertificateAuthority named "rot" (did you mean "root"?)
 //
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "providers/provider.h"
+#include "reconciler/config/config_source.h"
 #include "reconciler/config/resource.h"
 #include "reconciler/graph.h"
 #include "util/error.h"
@@ -42,6 +42,10 @@ class ConfigError : public Error {
 // same as build_graph(config), without asking every provider again).
 Config load_config(const std::filesystem::path& dir, const ProviderRegistry& registry,
                    Graph* graph = nullptr);
+// The same, reading the files from `source` (a directory or a git tree);
+// `dir` becomes Config::dir, where relative paths in the config resolve.
+Config load_config(const ConfigSource& source, const std::filesystem::path& dir,
+                   const ProviderRegistry& registry, Graph* graph = nullptr);
 
 // A resource's edges: its provider's references, then its dependsOn
 // entries (field "/dependsOn/<i>"). Empty references for a kind the

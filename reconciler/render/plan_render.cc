@@ -38,6 +38,20 @@ std::string colored(const Style& style, ActionType t, std::string_view s) {
   }
 }
 
+// Public data only: recorded attributes never hold secret material, and a
+// config holds none (secrets are generated and sealed, never written in it).
+nlohmann::json change_of(const Action& a, const Config& config, const State& state) {
+  nlohmann::json before = nullptr, after = nullptr;
+  if (const RecordedResource* r = state.find(a.address))
+    before = {{"attributes", r->attributes}, {"dependencies", r->dependencies}};
+  if (const Resource* r = config.find(a.address))
+    after = {{"spec", r->spec},
+             {"tags", r->tags},
+             {"depends_on", r->depends_on},
+             {"deletion_protection", r->deletion_protection}};
+  return {{"before", std::move(before)}, {"after", std::move(after)}};
+}
+
 }  // namespace
 
 std::string plan_summary(const Plan& plan) {
@@ -85,7 +99,7 @@ std::string render_plan_text(const Plan& plan, const Style& style) {
   return out.str();
 }
 
-nlohmann::json render_plan_json(const Plan& plan) {
+nlohmann::json render_plan_json(const Plan& plan, const Config* config, const State* state) {
   nlohmann::json actions = nlohmann::json::array();
   for (const Action& a : plan.actions) {
     std::string kind, name;
@@ -93,6 +107,7 @@ nlohmann::json render_plan_json(const Plan& plan) {
     nlohmann::json j = {{"id", a.id},   {"address", a.address},          {"kind", kind},
                         {"name", name}, {"action", action_name(a.type)}, {"reasons", a.reasons}};
     j["after"] = a.type == ActionType::kNoOp ? nlohmann::json::array() : nlohmann::json(a.after);
+    if (config && state) j["change"] = change_of(a, *config, *state);
     actions.push_back(std::move(j));
   }
   nlohmann::json summary = nlohmann::json::object();

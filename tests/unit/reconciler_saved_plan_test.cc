@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -10,6 +11,8 @@
 
 namespace keyform {
 namespace {
+
+using ::testing::HasSubstr;
 
 using testing::fake;
 using testing::fake_config;
@@ -74,6 +77,25 @@ TEST_F(SavedPlanTest, RoundTripKeepsThePlanAndWhatItWasMadeFrom) {
   }
   EXPECT_EQ(back.options().now, options_.now);
   EXPECT_EQ(back.options().replace, options_.replace);
+}
+
+TEST_F(SavedPlanTest, CarriesTheConfigsCommitAndRefusesAnother) {
+  SavedPlan s = saved();
+  EXPECT_EQ(parse_saved_plan(serialize_saved_plan(s), "p.plan").commit, "");
+  s.commit = std::string(40, 'a');
+  s.commit_dirty = true;
+  SavedPlan back = parse_saved_plan(serialize_saved_plan(s), "p.plan");
+  EXPECT_EQ(back.commit, s.commit);
+  EXPECT_TRUE(back.commit_dirty);
+  EXPECT_NO_THROW(check_saved_plan_commit(back, s.commit));
+  try {
+    check_saved_plan_commit(back, std::string(40, 'b'));
+    FAIL() << "accepted a plan made from another commit";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("saved plan is stale: it was made from commit aaaaaaa, the "
+                                    "configuration now comes from commit bbbbbbb"));
+  }
+  EXPECT_THROW(check_saved_plan_commit(back, ""), Error);
 }
 
 TEST_F(SavedPlanTest, FileIsWrittenWithMode0600AndReadsBack) {

@@ -52,8 +52,14 @@ TEST(ApplyRecord, MetaSetsCommitAndSerial) {
   r.type = Type::kMeta;
   r.serial = 5;
   r.git_commit = "abc123";
+  r.git_author = "Ada <ada@example.org>";
+  r.git_commit_time = 1800000000;
+  r.git_dirty = true;
   apply_record(s, r);
   EXPECT_EQ(s.git_commit, "abc123");
+  EXPECT_EQ(s.git_author, "Ada <ada@example.org>");
+  EXPECT_EQ(s.git_commit_time, 1800000000);
+  EXPECT_TRUE(s.git_dirty);
   EXPECT_EQ(s.serial, 5u);
 }
 

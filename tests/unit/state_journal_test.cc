@@ -112,6 +112,26 @@ TEST(Journal, FrameLayoutIsLengthChecksumTypePayload) {
   EXPECT_EQ(nlohmann::json::parse(payload)["git_commit"], "c0ffee");
 }
 
+TEST(Journal, MetaCarriesTheCommitsAuthorTimeAndDirtyMarker) {
+  JournalRecord r = meta("c0ffee", 3);
+  r.git_author = "Ada <ada@example.org>";
+  r.git_commit_time = 1800000000;
+  r.git_dirty = true;
+  JournalRecord back = decode_journal_record(encode_journal_record(r), nullptr);
+  EXPECT_EQ(back.git_author, "Ada <ada@example.org>");
+  EXPECT_EQ(back.git_commit_time, 1800000000);
+  EXPECT_TRUE(back.git_dirty);
+}
+
+TEST(Journal, MetaWrittenBeforeAuthorAndTimeStillReads) {
+  JournalRecord back =
+      decode_record_payload(Type::kMeta, R"({"serial": 4, "git_commit": "c0ffee", "time": 0})");
+  EXPECT_EQ(back.git_commit, "c0ffee");
+  EXPECT_EQ(back.git_author, "");
+  EXPECT_EQ(back.git_commit_time, 0);
+  EXPECT_FALSE(back.git_dirty);
+}
+
 TEST(Journal, DoneWithoutEntryCannotBeEncoded) {
   JournalRecord r = done("a1", "web", 1);
   r.entry.reset();
