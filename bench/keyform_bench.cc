@@ -112,10 +112,9 @@ double per_action(const Setup& s, const fs::path& dir, long base, long extra) {
 // state and the deployed files stay out of it).
 void commit_config(const fs::path& dir) {
   const std::string git = "git -C '" + dir.string() + "' ";
-  const std::string cmd =
-      "printf '*\\n!*/\\n!*.yaml\\n' > '" + (dir / ".gitignore").string() + "' && " + git +
-      "init -q && " + git + "add -A && " + git +
-      "-c user.name=bench -c user.email=bench@localhost commit -qm config";
+  const std::string cmd = "printf '*\\n!*/\\n!*.yaml\\n' > '" + (dir / ".gitignore").string() +
+                          "' && " + git + "init -q && " + git + "add -A && " + git +
+                          "-c user.name=bench -c user.email=bench@localhost commit -qm config";
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "bench: cannot commit %s to git\n", dir.c_str());
     std::exit(1);
@@ -201,8 +200,8 @@ int main(int argc, char** argv) {
   Run pr = noop_plan(s, s.work / "c5000", {"--rev", "HEAD"});
   std::printf("no-op plan, 10,001 resources in a git working tree: %.3f s, peak %.0f MB\n",
               pw.seconds, pw.peak_mb);
-  std::printf("no-op plan, 10,001 resources from --rev HEAD: %.3f s, peak %.0f MB\n",
-              pr.seconds, pr.peak_mb);
+  std::printf("no-op plan, 10,001 resources from --rev HEAD: %.3f s, peak %.0f MB\n", pr.seconds,
+              pr.peak_mb);
   std::vector<Run> drifts;
   for (int i = 0; i < 3; ++i)
     drifts.push_back(must({s.keyform, "-C", (s.work / "c5000").string(), "drift"}));

@@ -48,6 +48,13 @@ std::optional<AppliedCommit> config_commit(const ConfigOrigin& origin, const std
 std::optional<AppliedCommit> check_commit(const ConfigOrigin& origin, const std::string& skip,
                                           const State& state, const CommitChecks& checks,
                                           std::vector<std::string>* warnings) {
+  if (!origin.git_error.empty()) {
+    if (!checks.allow_dirty)
+      throw Error(origin.git_error +
+                  "; keyform cannot check the commit it would apply: fix that, or pass "
+                  "--allow-dirty to apply the working tree with no commit recorded");
+    warnings->push_back(origin.git_error + "; applying the working tree (--allow-dirty)");
+  }
   if (!origin.repo) return std::nullopt;
   std::vector<std::string> changed = origin.uncommitted(skip);
   if (!changed.empty()) {

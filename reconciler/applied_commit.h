@@ -26,7 +26,8 @@ struct CommitChecks {
 // The commit the config of `origin` comes from; nullopt outside git (and in
 // a repository with no commit yet, when allowed to be dirty). Throws
 // keyform::Error when apply must refuse:
-// - uncommitted changes to the config files, unless allow_dirty;
+// - uncommitted changes to the config files, or a repository around the
+//   working tree that cannot be opened, unless allow_dirty;
 // - a commit that does not descend from state.git_commit (the last one
 //   applied), or a last applied commit the repository does not hold (a
 //   shallow clone, rewritten history), unless allow_rollback.

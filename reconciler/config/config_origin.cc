@@ -31,10 +31,15 @@ ConfigOrigin locate_config(const fs::path& dir, const std::string& rev_arg) {
   ConfigOrigin o;
   std::error_code ec;
   const bool is_dir = fs::is_directory(dir, ec);
-  if (is_dir) o.repo = GitRepository::discover(dir);
   if (rev_arg.empty()) {
     o.source = directory_source(dir);
     o.dir = fs::absolute(dir).lexically_normal();
+    try {
+      if (is_dir) o.repo = GitRepository::discover(dir);
+    } catch (const Error& e) {
+      o.git_error = e.what();
+      return o;
+    }
     if (!o.repo) return o;
     if (o.repo->bare())
       throw Error(dir.string() + " is in a bare git repository, which has no working tree: " +
@@ -49,6 +54,7 @@ ConfigOrigin locate_config(const fs::path& dir, const std::string& rev_arg) {
   }
 
   if (!is_dir) throw Error("-C " + dir.string() + ": no such directory");
+  o.repo = GitRepository::discover(dir);
   if (!o.repo)
     throw Error("--rev " + rev_arg + ": " + fs::absolute(dir).lexically_normal().string() +
                 " is not in a git repository");

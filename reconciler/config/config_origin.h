@@ -30,6 +30,10 @@ struct ConfigOrigin {
   std::string subdir;                   // the config's directory in the repository, "" its root
   std::unique_ptr<ConfigSource> source;
   std::filesystem::path dir;  // Config::dir: where relative paths in the config resolve
+  // Without --rev: why the repository around DIR could not be opened (one
+  // owned by another user, a damaged one). Reading the working tree needs no
+  // repository, so only apply, which must check the commit, refuses.
+  std::string git_error;
 
   bool from_rev() const { return !rev.empty(); }
   // Without --rev inside a working tree: the config files (relative to the

@@ -4,8 +4,10 @@
 #include <cstdlib>
 
 #include "providers/builtin.h"
+#include "reconciler/applied_commit.h"
 #include "reconciler/config/config_origin.h"
 #include "reconciler/config/loader.h"
+#include "state/backend.h"
 #include "tests/unit/test_support.h"
 #include "util/error.h"
 
@@ -152,6 +154,34 @@ TEST_F(GitSourceTest, AncestryAndUncommittedChanges) {
   EXPECT_TRUE(clean.uncommitted(".keyform").empty());
   std::filesystem::remove(dir_.path() / "a.yaml");
   EXPECT_THAT(clean.uncommitted(".keyform"), ElementsAre("a.yaml"));
+}
+
+TEST_F(GitSourceTest, ALastAppliedCommitTheRepositoryLacksIsRefusedUnlessAllowed) {
+  dir_.write("keyform.yaml", "kind: Project\nname: demo\n");
+  commit_all("one");
+  ConfigOrigin o = locate_config(dir_.path(), "HEAD");
+  State state;
+  state.serial = 4;
+  state.git_commit = std::string(40, 'a');  // e.g. fetched away by a shallow clone
+  std::vector<std::string> warnings;
+  try {
+    check_commit(o, ".keyform", state, CommitChecks{}, &warnings);
+    FAIL() << "accepted a commit whose relation to the last applied is unknown";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the commit last applied, aaaaaaa, is not in the repository"));
+    EXPECT_THAT(e.what(), HasSubstr("--allow-rollback"));
+  }
+  auto applied = check_commit(o, ".keyform", state, CommitChecks{false, true}, &warnings);
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_EQ(applied->commit.sha, o.commit->sha);
+  EXPECT_EQ(warnings.size(), 1u);
+
+  auto record = commit_record(state, *applied, 1'800'000'000);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->serial, 5u);
+  EXPECT_EQ(record->git_commit, o.commit->sha);
+  apply_record(state, *record);
+  EXPECT_FALSE(commit_record(state, *applied, 1'800'000'001).has_value());
 }
 
 }  // namespace
