@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "reconciler/config/loader.h"
+#include "schema/yaml_document.h"
 #include "tests/unit/test_support.h"
 
 namespace keyform {
@@ -430,6 +432,43 @@ TEST(ConfigLoader, ReportsEveryErrorSortedByFileAndLine) {
     EXPECT_LT(what.find("a.yaml:5:13"), what.find("a.yaml:6:13"));
     EXPECT_LT(what.find("a.yaml:6:13"), what.find("b.yaml:3:16"));
   }
+}
+
+TEST(ConfigLoader, AYamlLinkToNothingIsAnError) {
+  TempDir dir;
+  write_valid(dir);
+  std::filesystem::create_symlink("missing.yaml", dir.path() / "gone.yaml");
+  EXPECT_THAT(errors_of(dir), ElementsAre("gone.yaml:1:1: a symbolic link to nothing; remove it or "
+                                          "fix its target"));
+}
+
+TEST(ConfigLoader, AFileTooLargeIsRefusedBeforeItIsRead) {
+  TempDir dir;
+  write_valid(dir);
+  {
+    std::FILE* f = std::fopen((dir.path() / "big.yaml").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    // Sparse: the loader must refuse it by its size, not by reading it.
+    ASSERT_EQ(std::fseek(f, static_cast<long>(yaml::kMaxFileBytes), SEEK_SET), 0);
+    std::fputc('\n', f);
+    std::fclose(f);
+  }
+  EXPECT_THAT(errors_of(dir),
+              ElementsAre(HasSubstr("big.yaml:1:1: file too large (16777217 bytes; the limit is "
+                                    "16 MiB)")));
+}
+
+TEST(ConfigLoader, ErrorsInSeveralFilesComeSortedWithPositions) {
+  TempDir dir;
+  write_valid(dir);
+  dir.write("a.yaml", "kind: KmsKey\nname: k\ntags: [\n");
+  dir.write("b.yaml", std::string("kind: KmsKey\nname: \xff\n"));
+  dir.write("c.yaml", "kind: KmsKey\nname: !!binary aGk=\n");
+  auto errors = errors_of(dir);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_THAT(errors[0], HasSubstr("a.yaml:4:1: YAML syntax error"));
+  EXPECT_EQ(errors[1], "b.yaml:2:7: not valid UTF-8 (byte 0xff); save the file as UTF-8");
+  EXPECT_THAT(errors[2], HasSubstr("c.yaml:2:7: unsupported YAML tag !!binary"));
 }
 
 }  // namespace
