@@ -87,6 +87,7 @@ class CertificateAuthorityProvider : public Provider {
          !std::isalpha(static_cast<unsigned char>(country[1]))))
       error("/spec/subject/country",
             "country \"" + country + "\" must be a two-letter ISO 3166 code, e.g. \"DE\"");
+    pki::validate_crl_settings(spec, error);
     if (spec.contains("validity") && !parse_duration(spec["validity"].get<std::string>()))
       error("/spec/validity", "validity must be a duration such as \"10y\"");
   }

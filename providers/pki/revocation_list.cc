@@ -2,6 +2,7 @@
 
 #include "providers/pki/crl.h"
 #include "providers/pki/pki_spec.h"
+#include "providers/pki/san_syntax.h"
 #include "util/error.h"
 
 namespace keyform::pki {
@@ -14,6 +15,24 @@ CrlSettings crl_settings(const nlohmann::json& ca_spec) {
   s.validity = duration_field(*it, "validity", kDefaultCrlValidity);
   s.distribution_point = string_field(*it, "distributionPoint", "");
   return s;
+}
+
+void validate_crl_settings(const nlohmann::json& ca_spec, const DiagnosticSink& error) {
+  auto it = ca_spec.find("crl");
+  if (it == ca_spec.end() || !it->is_object()) return;
+  if (it->contains("validity")) {
+    const std::string v = (*it)["validity"].get<std::string>();
+    auto d = parse_duration(v);
+    if (!d || *d < 86400)
+      error("/spec/crl/validity", "crl.validity " + v +
+                                      " is too short: a CRL must stay valid at least 1d, so "
+                                      "relying parties can fetch it before it expires");
+  }
+  const std::string dp = string_field(*it, "distributionPoint", "");
+  if (it->contains("distributionPoint") && !valid_uri(dp))
+    error("/spec/crl/distributionPoint",
+          "crl.distributionPoint \"" + dp +
+              "\" is not a URI (e.g. \"http://crl.example.com/root.crl\")");
 }
 
 std::set<std::string> revoked_serials(const nlohmann::json& ca_attributes) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "providers/action.h"
+#include "providers/provider.h"
 #include "util/time.h"
 
 namespace keyform::pki {
@@ -37,6 +38,8 @@ struct CrlSettings {
   std::string distribution_point;
 };
 CrlSettings crl_settings(const nlohmann::json& ca_spec);
+// crl.validity at least 1d; crl.distributionPoint a URI.
+void validate_crl_settings(const nlohmann::json& ca_spec, const DiagnosticSink& error);
 
 // The serials a CA's entry has revoked.
 std::set<std::string> revoked_serials(const nlohmann::json& ca_attributes);

@@ -88,9 +88,10 @@ class TrustBundleProvider : public Provider {
                             " (" + std::string(action_name(planned->type)) + ")");
       cas.emplace_back(ca, in.state.find(ca));
     }
-    // Without a planned change: a previous certificate expired, or a CA
-    // changed in a run that did not reach this bundle.
-    if (c.reasons.empty()) {
+    // A previous certificate expired, or a CA changed in a run that did not
+    // reach this bundle.
+    const size_t planned_reasons = c.reasons.size();
+    {
       const nlohmann::json recorded =
           in.recorded->attributes.value("certificates", nlohmann::json::array());
       std::vector<std::string> now_fps;
@@ -104,7 +105,8 @@ class TrustBundleProvider : public Provider {
                                 (old.value("not_after_unix", UnixTime{0}) <= in.now
                                      ? " expired " + old.value("not_after", "")
                                      : " is no longer current"));
-        if (c.reasons.empty()) c.reasons.push_back("an authority's certificates changed");
+        if (c.reasons.size() == planned_reasons)
+          c.reasons.push_back("an authority's certificates changed since the last apply");
       }
     }
     if (!c.reasons.empty()) c.type = ActionType::kUpdate;
