@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
                            i % 2 ? "superseded" : "cessationOfOperation"});
   }
   std::printf("%zu revoked serials (16 random bytes each)\n", n);
-  std::printf("%-14s %10s %12s %12s %10s\n", "CA key", "fold (s)", "CRL+PEM (s)", "as apply (s)",
-              "PEM (MB)");
+  std::printf("%-14s %10s %12s %12s %12s %10s\n", "CA key", "fold cpu", "CRL+PEM cpu", "apply cpu",
+              "apply wall", "PEM (MB)");
   for (auto [algorithm, name] : {std::pair{x509::KeyAlgorithm::kEcP256, "EC_prime256v1"},
                                  std::pair{x509::KeyAlgorithm::kEcP384, "EC_secp384r1"},
                                  std::pair{x509::KeyAlgorithm::kRsa2048, "RSA_2048"},

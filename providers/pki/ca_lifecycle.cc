@@ -11,6 +11,13 @@ x509::PkeyPtr open_ca_key(Keyring& keyring, const RecordedResource& ca) {
       keyring.open(object_id(ca, "privateKey"), private_key_context(ca)));
 }
 
+void follow_crl_settings(RecordedResource& ca, Keyring& keyring, const nlohmann::json& spec,
+                         UnixTime now) {
+  const CrlSettings crl = crl_settings(spec);
+  x509::PkeyPtr key = crl.enabled ? open_ca_key(keyring, ca) : nullptr;
+  apply_crl_settings(ca.attributes, key.get(), crl, now);
+}
+
 RecordedResource apply_revocations(ApplyContext& ctx) {
   if (!ctx.recorded)
     throw Error(ctx.action.address + " is not in the state: it has nothing to revoke");
@@ -19,8 +26,7 @@ RecordedResource apply_revocations(ApplyContext& ctx) {
   // The CRL keeps the settings in the configuration, or, for a CA no longer
   // there, the validity its last CRL had.
   if (ctx.desired) {
-    apply_crl_settings(rec.attributes, open_ca_key(ctx.keyring, rec).get(),
-                       crl_settings(ctx.desired->spec), ctx.now);
+    follow_crl_settings(rec, ctx.keyring, ctx.desired->spec, ctx.now);
   } else if (auto crl = rec.attributes.find("crl"); crl != rec.attributes.end()) {
     const Seconds validity =
         crl->value("next_update", UnixTime{0}) - crl->value("this_update", UnixTime{0});

@@ -22,6 +22,11 @@ inline constexpr std::string_view kPendingDeletion = "PENDING_DELETION";
 // The CA's private key, opened from its recorded entry.
 x509::PkeyPtr open_ca_key(Keyring& keyring, const RecordedResource& ca);
 
+// Follows the spec's crl settings with the recorded CA's key (opened only
+// when a CRL is to be signed): a new CRL, or none.
+void follow_crl_settings(RecordedResource& ca, Keyring& keyring, const nlohmann::json& spec,
+                         UnixTime now);
+
 // kRevoke: the recorded entry with ctx.action.revocations folded into its
 // list, and a new CRL when it keeps one. Works without the CA in the
 // configuration (a disabled or pending-deletion CA still revokes).

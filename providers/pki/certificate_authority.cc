@@ -144,8 +144,7 @@ class CertificateAuthorityProvider : public Provider {
       set_sealing_kms(rec, sealing_kms(*ctx.recorded));
       pki::record_lifecycle(rec.attributes, r.spec);
       // Refreshes the CRL (it may be due) and follows spec.crl.
-      pki::apply_crl_settings(rec.attributes, pki::open_ca_key(ctx.keyring, rec).get(),
-                              pki::crl_settings(r.spec), ctx.now);
+      pki::follow_crl_settings(rec, ctx.keyring, r.spec, ctx.now);
       return rec;
     }
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
