@@ -137,6 +137,14 @@ Change deletion_change(const RecordedResource& recorded, UnixTime now) {
           {"not in the configuration, and its deletion window ended " + format_rfc3339(date)}};
 }
 
+std::string ca_deletion_error(const std::string& ca, const std::vector<std::string>& live) {
+  std::string list;
+  for (const std::string& l : live) list += (list.empty() ? "" : ", ") + l;
+  return ca + " cannot be deleted: it still has live certificates (" + list +
+         "); delete them or give them another issuer first, or put " + ca +
+         " back in the configuration";
+}
+
 void plan_pki(const Config& config, const State& state, bool targeted, Plan& plan) {
   check_issuers(config, state, plan);
 

@@ -25,6 +25,10 @@ namespace keyform {
 // What the plan does with a recorded entry no longer in the configuration.
 Change deletion_change(const RecordedResource& recorded, UnixTime now);
 
+// Why a CA cannot leave the configuration: the certificates it issued that
+// stay recorded (not deleted, not re-issued elsewhere in this plan).
+std::string ca_deletion_error(const std::string& ca, const std::vector<std::string>& live);
+
 // Adds the revoke actions and the issuing errors to a plan make_plan built.
 // `targeted`: only revocations of certificates the plan covers.
 void plan_pki(const Config& config, const State& state, bool targeted, Plan& plan);

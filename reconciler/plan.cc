@@ -193,7 +193,9 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
         if (!p || (p->type != ActionType::kReplace && p->type != ActionType::kDeploy))
           holders.push_back(d);
       }
-      if (!holders.empty()) {
+      if (!holders.empty() && rec->kind == "CertificateAuthority") {
+        plan.errors.push_back(ca_deletion_error(address, holders));
+      } else if (!holders.empty()) {
         const bool one = holders.size() == 1;
         std::string list;
         for (const std::string& h : holders) list += (list.empty() ? "" : ", ") + h;

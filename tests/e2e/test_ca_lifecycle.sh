@@ -59,7 +59,7 @@ rm "$ex/ca.yaml" "$ex/cert.yaml"
 serial=$(state_serial "$ex")
 kf "$ex" plan --target CertificateAuthority/team
 expect_rc 1
-expect_output 'CertificateAuthority/team is no longer in the configuration, but Certificate/app \(still managed\)'
+expect_output 'CertificateAuthority/team cannot be deleted: it still has live certificates \(Certificate/app\)'
 # ...nor one that a certificate in the configuration names.
 write_cert app.example.test
 kf "$ex" plan
