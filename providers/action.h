@@ -28,14 +28,25 @@ std::optional<ActionType> action_from_name(std::string_view name);
 // certificate, value, deployed files) change.
 bool changes_outputs(ActionType t);
 
+// A certificate a CA is to revoke (planned as a `revoke` action on the CA).
+struct Revocation {
+  std::string address;  // "Certificate/web"
+  std::string serial;   // lower-case hex, as recorded
+  std::string reason;   // RFC 5280 CRLReason name: "superseded", "cessationOfOperation"
+};
+
 struct Action {
   std::string id;       // stable for a given state serial and plan
   std::string address;  // "Certificate/web"
   ActionType type = ActionType::kNoOp;
   std::vector<std::string> reasons;
   // Addresses whose actions must finish before this one starts (its planned
-  // dependencies; for deletes, its recorded dependents).
+  // dependencies; for deletes, its recorded dependents): every action on
+  // them placed earlier in the plan (an address can have two: a CA's own
+  // action and its `revoke`).
   std::vector<std::string> after;
+  // kRevoke on a CertificateAuthority: what it revokes (reconciler/pki_plan.h).
+  std::vector<Revocation> revocations;
 };
 
 }  // namespace keyform

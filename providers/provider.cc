@@ -75,6 +75,7 @@ const ProviderRegistry& builtin_providers() {
     r.add(make_certificate_authority_provider());
     r.add(make_certificate_provider());
     r.add(make_deployment_target_provider());
+    r.add(make_trust_bundle_provider());
     return r;
   }();
   return registry;

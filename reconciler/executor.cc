@@ -114,20 +114,26 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
 
   ExecutionResult result;
   const std::vector<Action>& actions = plan.actions;
-  std::unordered_map<std::string, size_t> index;
+  // An address may have more than one action (a CA's own, then its
+  // `revoke`); `after: X` means every action on X placed earlier in the plan.
+  std::unordered_map<std::string, std::vector<size_t>> index;
   for (size_t i = 0; i < actions.size(); ++i)
-    if (actions[i].type != ActionType::kNoOp) index[actions[i].address] = i;
+    if (actions[i].type != ActionType::kNoOp) index[actions[i].address].push_back(i);
 
   // waiting[i]: unfinished predecessors; dependents[i]: who waits on i.
   std::vector<size_t> waiting(actions.size(), 0);
   std::vector<std::vector<size_t>> dependents(actions.size());
   std::deque<size_t> ready;  // FIFO: actions start in plan order
-  for (const auto& [address, i] : index) {
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (actions[i].type == ActionType::kNoOp) continue;
     for (const std::string& after : actions[i].after) {
       auto it = index.find(after);
       if (it == index.end()) continue;
-      ++waiting[i];
-      dependents[it->second].push_back(i);
+      for (size_t j : it->second) {
+        if (j >= i) break;
+        ++waiting[i];
+        dependents[j].push_back(i);
+      }
     }
   }
   for (size_t i = 0; i < actions.size(); ++i)

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "reconciler/graph.h"
+#include "reconciler/pki_plan.h"
 #include "util/encoding.h"
 #include "util/error.h"
 
@@ -47,14 +48,14 @@ std::vector<std::string> changed_fields(const Resource& desired, const RecordedR
   return out;
 }
 
-namespace {
-
-std::string action_id(const std::string& lineage, uint64_t serial, const std::string& address,
-                      ActionType type) {
+std::string plan_action_id(const std::string& lineage, uint64_t serial, const std::string& address,
+                           ActionType type) {
   return sha256_hex(lineage + "\n" + std::to_string(serial) + "\n" + address + "\n" +
                     std::string(action_name(type)))
       .substr(0, 16);
 }
+
+namespace {
 
 // Only deployed files are repaired from drift: a certificate's expiry is
 // already planned as renew by its own diff.
@@ -120,7 +121,7 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     a.address = address;
     a.type = change.type;
     a.reasons = std::move(change.reasons);
-    a.id = action_id(state.lineage, state.serial, address, a.type);
+    a.id = plan_action_id(state.lineage, state.serial, address, a.type);
     // Wait for the nearest changing action on every dependency path: a no-op
     // in between passes its own predecessors on.
     std::set<std::string> after;
@@ -171,9 +172,10 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
       const std::string address = rec->address();
       Action a;
       a.address = address;
-      a.type = ActionType::kDelete;
-      a.reasons.push_back("not in the configuration");
-      a.id = action_id(state.lineage, state.serial, address, a.type);
+      Change change = deletion_change(*rec, options.now);  // a CA waits out its window
+      a.type = change.type;
+      a.reasons = std::move(change.reasons);
+      a.id = plan_action_id(state.lineage, state.serial, address, a.type);
       for (const std::string& d : dependents[address])
         if (const Action* p = planned(d); p && p->type != ActionType::kNoOp) a.after.push_back(d);
       if (rec->deletion_protection)
@@ -191,7 +193,9 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
         if (!p || (p->type != ActionType::kReplace && p->type != ActionType::kDeploy))
           holders.push_back(d);
       }
-      if (!holders.empty()) {
+      if (!holders.empty() && rec->kind == "CertificateAuthority") {
+        plan.errors.push_back(ca_deletion_error(address, holders));
+      } else if (!holders.empty()) {
         const bool one = holders.size() == 1;
         std::string list;
         for (const std::string& h : holders) list += (list.empty() ? "" : ", ") + h;
@@ -205,6 +209,7 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
       plan.actions.push_back(std::move(a));
     }
   }
+  plan_pki(config, state, targeted, plan);
   return plan;
 }
 

@@ -50,6 +50,10 @@ struct Plan {
 Plan make_plan(const Config& config, const State& state, const Graph& graph,
                const ProviderRegistry& providers, const PlanOptions& options);
 
+// An action's id: stable for a state (lineage, serial), address and type.
+std::string plan_action_id(const std::string& lineage, uint64_t serial, const std::string& address,
+                           ActionType type);
+
 // The fields whose digests differ: "spec.dnsNames", "tags", ...
 std::vector<std::string> changed_fields(const Resource& desired, const RecordedResource& recorded);
 

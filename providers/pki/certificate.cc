@@ -2,6 +2,7 @@
 
 #include "providers/pki/certificate_drift.h"
 #include "providers/pki/pki_spec.h"
+#include "providers/pki/revocation_list.h"
 #include "providers/pki/san_syntax.h"
 #include "providers/pki/x509.h"
 #include "util/error.h"
@@ -200,6 +201,7 @@ class CertificateProvider : public Provider {
     req.public_key = key.get();
     req.hash = hash.value_or(x509::Hash::kSha256);
     req.validity = {ctx.now, pki::duration_field(spec, "validity", kDefaultValidity)};
+    req.crl_distribution_point = issuer.attributes.value("crl_distribution_point", "");
     x509::CertPtr cert = x509::issue_certificate(req, issuer_cert.get(), issuer_key.get());
 
     // Sealed only once the certificate exists, so a failure leaves no object.
@@ -218,6 +220,13 @@ class CertificateProvider : public Provider {
     rec.attributes["common_name"] = req.subject.common_name;
     rec.attributes["key_algorithm"] = pki::string_field(spec, "keyAlgorithm", "EC_prime256v1");
     rec.attributes["private_key_encoding"] = encoding_name;
+    // A replaced certificate is revoked by its issuer after this entry is
+    // durable; until the issuer's list holds it, it is pending here.
+    if (ctx.recorded) {
+      nlohmann::json pending = pki::carry_pending_revocations(
+          ctx.recorded->attributes, issuer.attributes, type == ActionType::kReplace);
+      if (!pending.empty()) rec.attributes["revocation_pending"] = std::move(pending);
+    }
     return rec;
   }
 

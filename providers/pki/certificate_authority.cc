@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "providers/pki/ca_lifecycle.h"
 #include "providers/pki/certificate_drift.h"
 #include "providers/pki/pki_spec.h"
+#include "providers/pki/revocation_list.h"
 #include "providers/pki/x509.h"
 #include "util/error.h"
 
@@ -85,6 +87,7 @@ class CertificateAuthorityProvider : public Provider {
          !std::isalpha(static_cast<unsigned char>(country[1]))))
       error("/spec/subject/country",
             "country \"" + country + "\" must be a two-letter ISO 3166 code, e.g. \"DE\"");
+    pki::validate_crl_settings(spec, error);
     if (spec.contains("validity") && !parse_duration(spec["validity"].get<std::string>()))
       error("/spec/validity", "validity must be a duration such as \"10y\"");
   }
@@ -106,6 +109,11 @@ class CertificateAuthorityProvider : public Provider {
     }
     auto due = pki::recorded_renewal_reason(in.recorded->attributes, RenewalPolicy{}, in.now);
     if (due) c.reasons.push_back(*due);
+    if (pki::pending_deletion(in.recorded->attributes))
+      c.reasons.push_back("back in the configuration: restored from " +
+                          pki::pending_deletion_reason(in.recorded->attributes));
+    if (auto crl = pki::crl_refresh_reason(in.recorded->attributes, in.now))
+      c.reasons.push_back(*crl);
     if (validity || due)
       c.type = ActionType::kRenew;
     else if (!c.reasons.empty())
@@ -116,6 +124,9 @@ class CertificateAuthorityProvider : public Provider {
   RecordedResource apply(ApplyContext& ctx) const override {
     const ActionType type = ctx.action.type;
     if (type == ActionType::kDelete) return {};  // the executor removes the objects
+    if (type == ActionType::kRevoke) return pki::apply_revocations(ctx);
+    // Removed from the configuration: the deletion window starts.
+    if (type == ActionType::kUpdate && !ctx.desired) return pki::schedule_deletion(ctx);
     const Resource& r = *ctx.desired;
     const std::string address = r.address();
     const std::string kms = kms_key_address(r, ctx.config.project);
@@ -131,6 +142,9 @@ class CertificateAuthorityProvider : public Provider {
       rec.objects = ctx.recorded->objects;
       rec.attributes["enabled"] = enabled;
       set_sealing_kms(rec, sealing_kms(*ctx.recorded));
+      pki::record_lifecycle(rec.attributes, r.spec);
+      // Refreshes the CRL (it may be due) and follows spec.crl.
+      pki::follow_crl_settings(rec, ctx.keyring, r.spec, ctx.now);
       return rec;
     }
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
@@ -165,9 +179,20 @@ class CertificateAuthorityProvider : public Provider {
     rec.attributes["subject"] = x509::subject_line(cert.get());
     rec.attributes["key_algorithm"] = pki::string_field(r.spec, "keyAlgorithm", "EC_prime256v1");
     rec.attributes["enabled"] = enabled;
-    if (type == ActionType::kRenew)
+    if (ctx.recorded) {
+      // Trust bundles keep the superseded certificate while it is valid.
       rec.attributes["previous_certificates"] =
           previous_certificates(ctx.recorded->attributes, ctx.now);
+      // CRL numbers keep increasing; a renewal keeps the key, so what it
+      // revoked stays revoked. A new key starts an empty list: certificates
+      // of the old key can no longer be revoked (docs/pki.md).
+      if (auto crl = ctx.recorded->attributes.find("crl"); crl != ctx.recorded->attributes.end())
+        rec.attributes["crl"] = {{"number", crl->value("number", uint64_t{0})}};
+      if (type == ActionType::kRenew && ctx.recorded->attributes.contains("revoked_certificates"))
+        rec.attributes["revoked_certificates"] = ctx.recorded->attributes["revoked_certificates"];
+    }
+    pki::record_lifecycle(rec.attributes, r.spec);
+    pki::apply_crl_settings(rec.attributes, key.get(), pki::crl_settings(r.spec), ctx.now);
     return rec;
   }
 

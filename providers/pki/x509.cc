@@ -8,6 +8,7 @@
 
 #include <utility>
 
+#include "providers/pki/crl.h"
 #include "util/encoding.h"
 #include "util/error.h"
 
@@ -345,6 +346,8 @@ CertPtr issue_certificate(const LeafRequest& req, X509* issuer_cert, EVP_PKEY* i
   add_subject_alt_names(cert.get(), req, empty_subject);
   add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
   add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  if (!req.crl_distribution_point.empty())
+    add_crl_distribution_point(cert.get(), req.crl_distribution_point);
   if (X509_sign(cert.get(), issuer_key, digest_for(issuer_key, req.hash)) <= 0)
     fail("cannot sign the certificate");
   return cert;

@@ -107,6 +107,9 @@ struct LeafRequest {
   EVP_PKEY* public_key = nullptr;  // the leaf's key
   Hash hash = Hash::kSha256;       // ignored when the issuer key is ED25519
   Validity validity;
+  // The issuer's crl.distributionPoint, or empty for no CRL Distribution
+  // Points extension (crl.h).
+  std::string crl_distribution_point;
 };
 // Signed by issuer_key, named after issuer_cert; CA:FALSE, keyUsage and EKU
 // per template, SAN, SKI, AKI from the issuer.

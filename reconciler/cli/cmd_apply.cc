@@ -44,7 +44,12 @@ class ProgressPrinter : public ExecutionObserver {
                 std::chrono::milliseconds took) override {
     std::cout << style_.bold(a.address) << ": " << style_.green(past(a.type)) << " in "
               << std::fixed << std::setprecision(2) << took.count() / 1000.0 << "s";
-    if (entry && entry->attributes.contains("serial"))
+    if (entry && a.type == ActionType::kRevoke) {
+      std::cout << " (" << a.revocations.size() << " revoked";
+      if (auto crl = entry->attributes.find("crl"); crl != entry->attributes.end())
+        std::cout << ", CRL number " << crl->value("number", uint64_t{0});
+      std::cout << ")";
+    } else if (entry && entry->attributes.contains("serial"))
       std::cout << " (serial " << entry->attributes["serial"].get<std::string>() << ", expires "
                 << entry->attributes.value("not_after", "?") << ")";
     std::cout << "\n" << std::flush;

@@ -108,6 +108,12 @@ nlohmann::json render_plan_json(const Plan& plan, const Config* config, const St
                         {"name", name}, {"action", action_name(a.type)}, {"reasons", a.reasons}};
     j["after"] = a.type == ActionType::kNoOp ? nlohmann::json::array() : nlohmann::json(a.after);
     if (config && state) j["change"] = change_of(a, *config, *state);
+    if (!a.revocations.empty()) {
+      nlohmann::json revs = nlohmann::json::array();
+      for (const Revocation& r : a.revocations)
+        revs.push_back({{"address", r.address}, {"serial", r.serial}, {"reason", r.reason}});
+      j["revocations"] = std::move(revs);
+    }
     actions.push_back(std::move(j));
   }
   nlohmann::json summary = nlohmann::json::object();

@@ -15,7 +15,8 @@ expect_rc 2
 expect_output '- +delete +Certificate/api-client'
 expect_output '- +delete +DeploymentTarget/api-client'
 expect_output 'not in the configuration'
-expect_output 'Plan: 0 to create, 2 to delete'
+expect_output 'Plan: 0 to create, 1 to revoke, 2 to delete'
+expect_output 'revoke +CertificateAuthority/root'
 
 kf "$ex" apply --auto-approve
 expect_rc 0

@@ -40,7 +40,7 @@ class DeploymentTargetObserveTest : public ::testing::Test {
 
   // Deploys through the real file system (the harness's refuses writes).
   void deploy(ActionType type) {
-    Action action{"a-" + std::to_string(++actions), kTarget, type, {}, {}};
+    Action action{"a-" + std::to_string(++actions), kTarget, type, {}, {}, {}};
     PosixFileSystem files;
     ApplyContext ctx{action,
                      world.config.find(kTarget),

@@ -175,5 +175,33 @@ TEST_F(ExecutorTest, RefusesAStalePlan) {
   EXPECT_THROW(execute(plan, state, env, observer_), Error);
 }
 
+// A CA's revoke is a second action on its address: `after: X` waits for the
+// actions on X placed earlier in the plan, never for later ones.
+TEST_F(ExecutorTest, SecondActionOnAnAddressWaitsForWhatItFollows) {
+  Config config = fake_config({fake("a"), fake("b", {"Fake/a"})});
+  State state = backend_->load().state;
+  Graph graph = build_graph(config, registry_);
+  Plan plan = make_plan(config, state, graph, registry_, PlanOptions{});
+  Action again;
+  again.id = "second";
+  again.address = "Fake/a";
+  again.type = ActionType::kRevoke;
+  again.after = {"Fake/a", "Fake/b"};
+  plan.actions.push_back(again);
+  Keyring keyring(random_secret(32), backend_->objects());
+  PosixFileSystem files;
+  ExecutionEnv env{config, graph, registry_, *backend_, keyring, files};
+  env.parallelism = 4;
+  ExecutionResult r = execute(plan, state, env, observer_);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.succeeded, 3u);
+  std::vector<std::string> log = fake_->log();
+  ASSERT_EQ(log.size(), 6u);
+  EXPECT_EQ(log[0], "start Fake/a");
+  EXPECT_LT(index_of(log, "end Fake/b"), 4u);
+  EXPECT_EQ(log[4], "start Fake/a");  // the second action, after b
+  EXPECT_EQ(state.find("Fake/a")->attributes["applied"], "revoke");
+}
+
 }  // namespace
 }  // namespace keyform
