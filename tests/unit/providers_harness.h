@@ -53,6 +53,12 @@ class MemoryObjectStore : public ObjectStore {
 class NoFileSystem : public FileSystem {
  public:
   void write_group(std::vector<FileToWrite>&) override { throw Error("unexpected file write"); }
+  void restore_group(const std::vector<FileToWrite>&) override {
+    throw Error("unexpected file restore");
+  }
+  void commit_group(const std::vector<FileToWrite>&) override {
+    throw Error("unexpected file commit");
+  }
   void remove(const std::filesystem::path&, const std::filesystem::path&) override {
     throw Error("unexpected file removal");
   }
