@@ -131,9 +131,10 @@ class ProviderWorld {
   }
 
   // Applies and records the result in the state (every recorded entry is a
-  // dependency candidate).
+  // dependency candidate). `files`: where a DeploymentTarget writes (the
+  // default refuses every write).
   const RecordedResource& apply(const Provider& p, const std::string& address, ActionType type,
-                                UnixTime now) {
+                                UnixTime now, FileSystem* files = nullptr) {
     Action action;
     action.id = "test-" + std::to_string(++actions_);
     action.address = address;
@@ -145,7 +146,7 @@ class ProviderWorld {
                      .config = config,
                      .now = now,
                      .keyring = keyring_,
-                     .files = files_};
+                     .files = files ? *files : files_};
     for (const auto& [a, rec] : state.resources)
       if (a != address) ctx.deps[a] = &rec;
     RecordedResource rec = p.apply(ctx);
