@@ -152,8 +152,10 @@ void flip_modes(const fs::path& dir, int round) {
     std::ifstream in(e.path());
     std::stringstream text;
     text << in.rdbuf();
-    std::string s = std::regex_replace(text.str(), std::regex("cert.pem, content: certificate, "
-                                                              "mode: \"" + from + "\""),
+    std::string s = std::regex_replace(text.str(),
+                                       std::regex("cert.pem, content: certificate, "
+                                                  "mode: \"" +
+                                                  from + "\""),
                                        "cert.pem, content: certificate, mode: \"" + to + "\"");
     std::ofstream(e.path()) << s;
   }

@@ -53,9 +53,10 @@ void unlink_if_present(int dir_fd, const std::string& name, const std::filesyste
     throw Error("cannot remove " + (dir / name).string() + ": " + errno_text(errno));
 }
 
-// Puts NAME's kept previous version back. Each step is idempotent, so a
-// crash in the middle is finished by the next call.
-void restore_one(int dir_fd, const std::string& name, const std::filesystem::path& dir) {
+// Puts NAME's kept previous version back; returns whether there was one.
+// Each step is idempotent, so a crash in the middle is finished by the
+// next call.
+bool restore_one(int dir_fd, const std::string& name, const std::filesystem::path& dir) {
   const std::string prev = previous_name(name), absent = absent_name(name);
   if (exists_at(dir_fd, prev)) {
     // rename() between two links of one inode does nothing, so the link is
@@ -63,10 +64,14 @@ void restore_one(int dir_fd, const std::string& name, const std::filesystem::pat
     if (::renameat(dir_fd, prev.c_str(), dir_fd, name.c_str()) != 0)
       throw Error("cannot restore " + (dir / name).string() + ": " + errno_text(errno));
     unlink_if_present(dir_fd, prev, dir);
-  } else if (exists_at(dir_fd, absent)) {
+    return true;
+  }
+  if (exists_at(dir_fd, absent)) {
     unlink_if_present(dir_fd, name, dir);
     unlink_if_present(dir_fd, absent, dir);
+    return true;
   }
+  return false;
 }
 
 // Keeps NAME's current version (or the fact that there is none) durably
@@ -120,12 +125,16 @@ void fsync_dirs(const Dirs& dirs) {
   for (const auto& [path, fd] : dirs) fsync_or_throw(fd.get(), path);
 }
 
+// Only directories where something was put back are fsynced: before
+// every write this usually finds nothing, and costs no fsync.
 void restore_all(const std::vector<FileToWrite>& files, const Dirs& dirs) {
+  std::set<std::filesystem::path> changed;
   for (const FileToWrite& f : files) {
     std::filesystem::path parent = f.path.parent_path();
-    restore_one(dirs.at(parent).get(), f.path.filename().string(), parent);
+    if (restore_one(dirs.at(parent).get(), f.path.filename().string(), parent))
+      changed.insert(parent);
   }
-  fsync_dirs(dirs);
+  for (const std::filesystem::path& d : changed) fsync_or_throw(dirs.at(d).get(), d);
 }
 
 }  // namespace
@@ -213,8 +222,13 @@ void PosixFileSystem::commit_group(const std::vector<FileToWrite>& files) {
     std::filesystem::path parent = f.path.parent_path();
     int dfd = dirs.at(parent).get();
     std::string name = f.path.filename().string();
-    unlink_if_present(dfd, previous_name(name), parent);
-    unlink_if_present(dfd, absent_name(name), parent);
+    // One of the two was kept; the marker is looked for only without a link.
+    if (::unlinkat(dfd, previous_name(name).c_str(), 0) != 0) {
+      if (errno != ENOENT)
+        throw Error("cannot remove " + (parent / previous_name(name)).string() + ": " +
+                    errno_text(errno));
+      unlink_if_present(dfd, absent_name(name), parent);
+    }
   }
   fsync_dirs(dirs);
 }
