@@ -350,7 +350,12 @@ class DeploymentTargetProvider : public Provider {
     try {
       activate(r, src, writes, ctx);
     } catch (...) {
-      ctx.files.restore_group(writes);  // best effort: activate restored already
+      // activate restored already and said how that went; this only covers
+      // an unexpected exception, and must not replace the reason.
+      try {
+        ctx.files.restore_group(writes);
+      } catch (const Error&) {
+      }
       throw;
     }
     ctx.files.commit_group(writes);
