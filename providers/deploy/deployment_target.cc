@@ -9,9 +9,13 @@
 #include <charconv>
 #include <cstdio>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "providers/builtin.h"
+#include "providers/deploy/deploy_contents.h"
+#include "providers/deploy/process_runner.h"
+#include "providers/deploy/tls_probe.h"
 #include "providers/file_system.h"
 #include "util/encoding.h"
 #include "util/error.h"
@@ -25,10 +29,15 @@ std::vector<DeployedFile> deployed_files(const Resource& target) {
     DeployedFile d;
     d.path = f.value("path", "");
     d.content = f.value("content", "");
+    d.format = f.value("format", "pem");
     if (f.contains("mode"))
       d.mode = static_cast<unsigned>(std::stoul(f["mode"].get<std::string>(), nullptr, 8));
     d.owner = f.value("owner", "");
     d.group = f.value("group", "");
+    if (f.contains("passwordFrom")) {
+      d.password_secret = f["passwordFrom"].value("secret", "");
+      d.password_field = f["passwordFrom"].value("field", "");
+    }
     out.push_back(std::move(d));
   }
   return out;
@@ -56,11 +65,54 @@ std::string upstream_verb(ActionType t) {
   }
 }
 
-bool needs_chain(const Resource& r) {
+bool deploys(const Resource& r, std::initializer_list<std::string_view> contents) {
   for (const DeployedFile& f : deployed_files(r))
-    if (f.content == "chain" || f.content == "fullchain") return true;
+    for (std::string_view c : contents)
+      if (f.content == c) return true;
   return false;
 }
+
+bool needs_chain(const Resource& r) {
+  return deploys(r, {"chain", "fullchain", "combined", "pkcs12"});
+}
+
+// What the deployed files were made from, compared by diff with what was
+// recorded at the last deployment: the source certificate's fingerprint
+// (plus the CRL number when a CRL is deployed), or a trust bundle's digest.
+std::string source_version(const RecordedResource& src, const Resource& target) {
+  if (src.kind == "TrustBundle") return "sha256:" + sha256_hex(src.attributes.value("pem", ""));
+  std::string v = src.attributes.value("fingerprint_sha256", "");
+  if (deploys(target, {"crl"})) {
+    const nlohmann::json crl = src.attributes.value("crl", nlohmann::json::object());
+    v += "+crl:" + (crl.is_object() ? crl.value("number", nlohmann::json()).dump() : "null");
+  }
+  return v;
+}
+
+std::chrono::milliseconds duration_of(const nlohmann::json& spec, const char* field,
+                                      const char* fallback) {
+  auto d = parse_duration(spec.value(field, fallback));
+  return std::chrono::seconds(d ? *d : *parse_duration(fallback));
+}
+
+struct TlsCheck {
+  std::string address;
+  std::string server_name;
+  std::chrono::milliseconds timeout{0};
+};
+
+std::optional<TlsCheck> tls_check_of(const nlohmann::json& spec) {
+  if (!spec.contains("verify") || !spec["verify"].contains("tls")) return std::nullopt;
+  const nlohmann::json& tls = spec["verify"]["tls"];
+  TlsCheck c;
+  c.address = tls.value("address", "");
+  c.server_name = tls.value("serverName", "");
+  if (c.server_name.empty()) c.server_name = address_host(c.address);
+  c.timeout = duration_of(tls, "timeout", "10s");
+  return c;
+}
+
+std::string short_fingerprint(const std::string& fp) { return fp.substr(0, 16); }
 
 // The issuers of a certificate, nearest first, as recorded now: a CA that
 // renewed since the certificate was issued contributes its new certificate.
@@ -132,6 +184,8 @@ std::optional<gid_t> group_id(const std::string& name) {
 
 class DeploymentTargetProvider : public Provider {
  public:
+  explicit DeploymentTargetProvider(DeployEffects effects) : effects_(std::move(effects)) {}
+
   std::string_view kind() const override { return "DeploymentTarget"; }
 
   std::vector<Reference> references(const Resource& r, const Project&) const override {
@@ -143,10 +197,27 @@ class DeploymentTargetProvider : public Provider {
     std::string kind, name;
     std::string source = source_of(r);
     if (!split_address(source, &kind, &name) ||
-        (kind != "Certificate" && kind != "CertificateAuthority")) {
+        (kind != "Certificate" && kind != "CertificateAuthority" && kind != "TrustBundle" &&
+         kind != "Secret")) {
       error("/spec/source",
-            "expected Certificate/NAME or CertificateAuthority/NAME (got \"" + source + "\")");
+            "expected Certificate/NAME, CertificateAuthority/NAME, TrustBundle/NAME or "
+            "Secret/NAME (got \"" +
+                source + "\")");
       return;
+    }
+    if (kind == "Secret")
+      error("/spec/source",
+            "deploying a Secret needs the Secret kind; this build does not have it");
+    if (kind == "TrustBundle" && tls_check_of(r.spec))
+      error("/spec/verify/tls",
+            "a TrustBundle is not served by an endpoint; verify.tls needs a "
+            "Certificate or CertificateAuthority source");
+    if (std::optional<TlsCheck> tls = tls_check_of(r.spec)) {
+      try {
+        address_host(tls->address);
+      } catch (const Error& e) {
+        error("/spec/verify/tls/address", e.what());
+      }
     }
     std::filesystem::path state_dir = config_path(config, config.project.backend_path);
     std::set<std::string> seen;
@@ -173,10 +244,9 @@ class DeploymentTargetProvider : public Provider {
       std::string ext = p.extension().string();
       if ((ext == ".yaml" || ext == ".yml") && is_below(full, config.dir))
         error(at, "\"" + f.path + "\" would be read back as configuration; use another extension");
-      if (f.content == "privateKey" && kind != "Certificate")
-        error("/spec/files/" + std::to_string(i) + "/content",
-              "privateKey can only be deployed from a Certificate; a CA's key never leaves the "
-              "store");
+      if (kind != "Secret")
+        if (std::optional<ContentProblem> p = check_content(kind, f))
+          error("/spec/files/" + std::to_string(i) + "/" + p->field, p->message);
     }
   }
 
@@ -203,9 +273,11 @@ class DeploymentTargetProvider : public Provider {
       if (f.starts_with("spec.")) c.reasons.push_back(f + " changed");
     if (const Action* a = in.planned(source); a && changes_outputs(a->type))
       c.reasons.push_back("source " + source + " " + upstream_verb(a->type));
+    else if (a && a->type != ActionType::kNoOp && deploys(in.desired, {"crl", "bundle"}))
+      c.reasons.push_back("source " + source + " is updated (what it publishes may change)");
     const RecordedResource* src = in.state.find(source);
     if (c.reasons.empty() && src) {
-      if (src->attributes.value("fingerprint_sha256", "") !=
+      if (source_version(*src, in.desired) !=
           in.recorded->attributes.value("source_fingerprint", ""))
         c.reasons.push_back("source " + source + " changed since the last deployment");
     }
@@ -254,10 +326,7 @@ class DeploymentTargetProvider : public Provider {
       auto d = ctx.deps.find(a);
       return d == ctx.deps.end() ? nullptr : d->second;
     });
-    const std::string cert = src.attributes.value("certificate_pem", "");
-    std::string chain_pem;
-    for (const RecordedResource* issuer : chain)
-      chain_pem += issuer->attributes.value("certificate_pem", "");
+    ContentInputs inputs{src, chain, &ctx.keyring, {}};
 
     std::vector<FileToWrite> writes;
     nlohmann::json recorded_files = nlohmann::json::array();
@@ -266,32 +335,42 @@ class DeploymentTargetProvider : public Provider {
       w.base = base_of(ctx.config, f.path);
       w.path = config_path(ctx.config, f.path);
       w.mode = static_cast<mode_t>(f.mode);
-      if (f.content == "certificate") {
-        w.content = SecretBytes(cert);
-      } else if (f.content == "chain") {
-        w.content = SecretBytes(chain_pem);
-      } else if (f.content == "fullchain") {
-        w.content = SecretBytes(cert + chain_pem);
-      } else if (f.content == "privateKey") {
-        w.content = ctx.keyring.open(object_id(src, "privateKey"), private_key_context(src));
-      } else {
-        throw Error("unknown content \"" + f.content + "\"");
-      }
+      w.content = render_content(f, inputs);
       if (!f.owner.empty()) w.owner = resolve_id<uid_t>(f.owner, "user", f.path, user_id);
       if (!f.group.empty()) w.group = resolve_id<gid_t>(f.group, "group", f.path, group_id);
       nlohmann::json entry = {{"path", f.path}, {"content", f.content}, {"mode", f.mode}};
+      if (f.format != "pem") entry["format"] = f.format;
       // Digests of public content only: drift can compare them; a key's is not kept.
-      if (f.content != "privateKey") entry["sha256"] = sha256_hex(w.content.view());
+      if (!is_secret_content(f.content)) entry["sha256"] = sha256_hex(w.content.view());
       recorded_files.push_back(std::move(entry));
       writes.push_back(std::move(w));
     }
+    // Switches every file, or none (it restores what it switched and throws).
     ctx.files.write_group(writes);
+    try {
+      activate(r, src, writes, ctx);
+    } catch (...) {
+      // activate restored already and said how that went; this only covers
+      // an unexpected exception, and must not replace the reason.
+      try {
+        ctx.files.restore_group(writes);
+      } catch (const Error&) {
+      }
+      throw;
+    }
+    ctx.files.commit_group(writes);
     if (ctx.recorded) remove_files(ctx, ctx.recorded->attributes);
     rec.attributes = {{"files", recorded_files},
                       {"source", source},
-                      {"source_fingerprint", src.attributes.value("fingerprint_sha256", "")},
+                      {"source_fingerprint", source_version(src, r)},
                       {"source_serial", src.attributes.value("serial", "")},
                       {"chain_fingerprints", chain_fingerprints(chain)}};
+    if (std::optional<TlsCheck> tls = tls_check_of(r.spec))
+      rec.attributes["verify_tls"] = {
+          {"address", tls->address},
+          {"serverName", tls->server_name},
+          {"fingerprint_sha256", src.attributes.value("fingerprint_sha256", "")},
+          {"serial", src.attributes.value("serial", "")}};
     return rec;
   }
 
@@ -339,10 +418,93 @@ class DeploymentTargetProvider : public Provider {
         compare_private_key(recorded, source, path, content, ctx, o);
       }
     }
+    observe_endpoint(recorded, o);
     return o;
   }
 
  private:
+  DeployEffects effects_;
+
+  // Runs the reload command and the TLS check after the files switched. On
+  // a failure it puts the previous files back, reloads again so the service
+  // serves them, and throws the reason.
+  void activate(const Resource& r, const RecordedResource& src,
+                const std::vector<FileToWrite>& writes, ApplyContext& ctx) const {
+    std::string failure;
+    const std::string dir = ctx.config.dir.string();
+    if (std::optional<std::string> why = reload(r.spec, dir)) failure = *why;
+    if (failure.empty())
+      if (std::optional<std::string> why = verify(r.spec, src)) failure = *why;
+    if (failure.empty()) return;
+    try {
+      ctx.files.restore_group(writes);
+      failure += "; the previous files were restored";
+    } catch (const Error& e) {
+      throw Error(failure + "; restoring the previous files failed: " + e.what());
+    }
+    if (std::optional<std::string> why = reload(r.spec, dir))
+      failure += ", but reloading them failed too: " + *why;
+    else if (r.spec.contains("reload"))
+      failure += " and reloaded";
+    throw Error(failure);
+  }
+
+  // The reload command's failure, if it ran and failed.
+  // It runs in the config directory, so relative paths in its argv mean
+  // what they mean in the rest of the config.
+  std::optional<std::string> reload(const nlohmann::json& spec, const std::string& dir) const {
+    if (!spec.contains("reload")) return std::nullopt;
+    const nlohmann::json& reload = spec["reload"];
+    std::vector<std::string> argv = reload.value("command", std::vector<std::string>{});
+    ProcessResult res = effects_.processes->run(argv, dir, duration_of(reload, "timeout", "30s"));
+    if (res.ok()) return std::nullopt;
+    return "reload command " + (argv.empty() ? std::string("(empty)") : argv[0]) + " " +
+           describe(res);
+  }
+
+  // Retries until the endpoint serves the source's certificate or the
+  // check's timeout passes; the last mismatch or error is the reason.
+  std::optional<std::string> verify(const nlohmann::json& spec, const RecordedResource& src) const {
+    std::optional<TlsCheck> tls = tls_check_of(spec);
+    if (!tls) return std::nullopt;
+    const std::string want = src.attributes.value("fingerprint_sha256", "");
+    const auto deadline = std::chrono::steady_clock::now() + tls->timeout;
+    std::string last;
+    for (;;) {
+      try {
+        ServedCertificate got =
+            effects_.tls->served(tls->address, tls->server_name, std::chrono::milliseconds(2000));
+        if (got.fingerprint_sha256 == want) return std::nullopt;
+        last = "serves serial " + got.serial + " (sha256 " +
+               short_fingerprint(got.fingerprint_sha256) + "...), not the deployed serial " +
+               src.attributes.value("serial", "") + " (sha256 " + short_fingerprint(want) + "...)";
+      } catch (const Error& e) {
+        last = e.what();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return "verify.tls failed: " + tls->address + " (SNI " + tls->server_name + ") " + last;
+  }
+
+  // Drift of the endpoint a deployment verified: serving another
+  // certificate is MODIFIED; not answering is NOT_CHECKED (a stopped
+  // service is not a changed deployment).
+  void observe_endpoint(const RecordedResource& recorded, Observation& o) const {
+    const nlohmann::json tls = recorded.attributes.value("verify_tls", nlohmann::json());
+    if (!tls.is_object()) return;
+    const std::string address = tls.value("address", ""), sni = tls.value("serverName", "");
+    const std::string want = tls.value("fingerprint_sha256", "");
+    try {
+      ServedCertificate got = effects_.tls->served(address, sni, std::chrono::milliseconds(3000));
+      if (got.fingerprint_sha256 != want)
+        o.note(Observation::kModified, address + " (SNI " + sni + ") serves serial " + got.serial +
+                                           ", not the deployed " + tls.value("serial", ""));
+    } catch (const Error& e) {
+      o.note(Observation::kNotChecked, address + " not checked: " + e.what());
+    }
+  }
+
   static std::string octal(unsigned mode) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "%04o", mode);
@@ -401,8 +563,14 @@ class DeploymentTargetProvider : public Provider {
 
 }  // namespace
 
+std::unique_ptr<Provider> make_deployment_target_provider(DeployEffects effects) {
+  if (!effects.processes) effects.processes = std::make_shared<PosixProcessRunner>();
+  if (!effects.tls) effects.tls = std::make_shared<OpenSslTlsProbe>();
+  return std::make_unique<DeploymentTargetProvider>(std::move(effects));
+}
+
 std::unique_ptr<Provider> make_deployment_target_provider() {
-  return std::make_unique<DeploymentTargetProvider>();
+  return make_deployment_target_provider(DeployEffects{});
 }
 
 }  // namespace keyform

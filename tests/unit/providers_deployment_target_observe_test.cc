@@ -40,19 +40,8 @@ class DeploymentTargetObserveTest : public ::testing::Test {
 
   // Deploys through the real file system (the harness's refuses writes).
   void deploy(ActionType type) {
-    Action action{"a-" + std::to_string(++actions), kTarget, type, {}, {}, {}};
     PosixFileSystem files;
-    ApplyContext ctx{action,
-                     world.config.find(kTarget),
-                     world.state.find(kTarget),
-                     {},
-                     world.config,
-                     kNow,
-                     world.keyring(),
-                     files};
-    for (const auto& [a, rec] : world.state.resources) ctx.deps[a] = &rec;
-    RecordedResource rec = target->apply(ctx);
-    world.state.resources[kTarget] = std::move(rec);
+    world.apply(*target, kTarget, type, kNow, &files);
   }
 
   Observation observe(bool with_keyring = true) {
@@ -71,7 +60,6 @@ class DeploymentTargetObserveTest : public ::testing::Test {
   std::unique_ptr<Provider> target = make_deployment_target_provider();
   TempDir dir;
   ProviderWorld world;
-  int actions = 0;
 };
 
 TEST_F(DeploymentTargetObserveTest, JustDeployedIsInSync) {

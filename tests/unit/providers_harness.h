@@ -53,6 +53,12 @@ class MemoryObjectStore : public ObjectStore {
 class NoFileSystem : public FileSystem {
  public:
   void write_group(std::vector<FileToWrite>&) override { throw Error("unexpected file write"); }
+  void restore_group(const std::vector<FileToWrite>&) override {
+    throw Error("unexpected file restore");
+  }
+  void commit_group(const std::vector<FileToWrite>&) override {
+    throw Error("unexpected file commit");
+  }
   void remove(const std::filesystem::path&, const std::filesystem::path&) override {
     throw Error("unexpected file removal");
   }
@@ -125,9 +131,10 @@ class ProviderWorld {
   }
 
   // Applies and records the result in the state (every recorded entry is a
-  // dependency candidate).
+  // dependency candidate). `files`: where a DeploymentTarget writes (the
+  // default refuses every write).
   const RecordedResource& apply(const Provider& p, const std::string& address, ActionType type,
-                                UnixTime now) {
+                                UnixTime now, FileSystem* files = nullptr) {
     Action action;
     action.id = "test-" + std::to_string(++actions_);
     action.address = address;
@@ -139,7 +146,7 @@ class ProviderWorld {
                      .config = config,
                      .now = now,
                      .keyring = keyring_,
-                     .files = files_};
+                     .files = files ? *files : files_};
     for (const auto& [a, rec] : state.resources)
       if (a != address) ctx.deps[a] = &rec;
     RecordedResource rec = p.apply(ctx);

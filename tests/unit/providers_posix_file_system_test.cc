@@ -90,3 +90,126 @@ TEST(PosixFileSystem, RemoveNeverFollowsALink) {
 
 }  // namespace
 }  // namespace keyform
+
+namespace keyform {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_leftovers(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".keyform-") != std::string::npos) return true;
+  return false;
+}
+
+std::vector<FileToWrite> pair_of(const fs::path& base, std::string_view cert,
+                                 std::string_view key) {
+  FileToWrite c;
+  c.base = base;
+  c.path = base / "tls/cert.pem";
+  c.content = SecretBytes(cert);
+  c.mode = 0644;
+  FileToWrite k;
+  k.base = base;
+  k.path = base / "tls/key.pem";
+  k.content = SecretBytes(key);
+  return {std::move(c), std::move(k)};
+}
+
+TEST(PosixFileSystemSwitch, RestoreGroupPutsThePreviousVersionsBack) {
+  testing::TempDir dir;
+  PosixFileSystem fs;
+  auto v1 = pair_of(dir.path(), "CERT1", "KEY1");
+  fs.write_group(v1);
+  fs.commit_group(v1);
+  EXPECT_FALSE(has_leftovers(dir.path() / "tls"));
+
+  auto v2 = pair_of(dir.path(), "CERT2", "KEY2");
+  fs.write_group(v2);
+  EXPECT_EQ(read_file(dir.path() / "tls/cert.pem"), "CERT2");
+  fs.restore_group(v2);
+  EXPECT_EQ(read_file(dir.path() / "tls/cert.pem"), "CERT1");
+  EXPECT_EQ(read_file(dir.path() / "tls/key.pem"), "KEY1");
+  EXPECT_FALSE(has_leftovers(dir.path() / "tls"));
+}
+
+TEST(PosixFileSystemSwitch, RestoringAFirstDeploymentRemovesItsFiles) {
+  testing::TempDir dir;
+  PosixFileSystem fs;
+  auto v1 = pair_of(dir.path(), "CERT1", "KEY1");
+  fs.write_group(v1);
+  fs.restore_group(v1);
+  EXPECT_FALSE(fs::exists(dir.path() / "tls/cert.pem"));
+  EXPECT_FALSE(fs::exists(dir.path() / "tls/key.pem"));
+  EXPECT_FALSE(has_leftovers(dir.path() / "tls"));
+}
+
+TEST(PosixFileSystemSwitch, CommitKeepsTheNewVersionAndDropsThePrevious) {
+  testing::TempDir dir;
+  PosixFileSystem fs;
+  auto v1 = pair_of(dir.path(), "CERT1", "KEY1");
+  fs.write_group(v1);
+  fs.commit_group(v1);
+  auto v2 = pair_of(dir.path(), "CERT2", "KEY2");
+  fs.write_group(v2);
+  fs.commit_group(v2);
+  EXPECT_EQ(read_file(dir.path() / "tls/key.pem"), "KEY2");
+  EXPECT_FALSE(has_leftovers(dir.path() / "tls"));
+  fs.restore_group(v2);  // nothing kept: a no-op
+  EXPECT_EQ(read_file(dir.path() / "tls/key.pem"), "KEY2");
+}
+
+// What a kill in the middle of a switch leaves: one file already the new
+// version, the other still the old, both previous versions kept. The next
+// write of the group first rolls back to the whole old version, so the
+// version it keeps (and would restore) is never a mixture.
+TEST(PosixFileSystemSwitch, AnInterruptedSwitchIsRolledBackByTheNextWrite) {
+  testing::TempDir dir;
+  PosixFileSystem fs;
+  auto v1 = pair_of(dir.path(), "CERT1", "KEY1");
+  fs.write_group(v1);
+  fs.commit_group(v1);
+  const fs::path tls = dir.path() / "tls";
+  fs::create_hard_link(tls / "cert.pem", tls / ".cert.pem.keyform-prev");
+  fs::create_hard_link(tls / "key.pem", tls / ".key.pem.keyform-prev");
+  fs::remove(tls / "cert.pem");
+  std::ofstream(tls / "cert.pem") << "CERT2";  // renamed in before the kill
+
+  auto v3 = pair_of(dir.path(), "CERT3", "KEY3");
+  fs.write_group(v3);
+  EXPECT_EQ(read_file(tls / "cert.pem"), "CERT3");
+  fs.restore_group(v3);
+  EXPECT_EQ(read_file(tls / "cert.pem"), "CERT1");
+  EXPECT_EQ(read_file(tls / "key.pem"), "KEY1");
+  EXPECT_FALSE(has_leftovers(tls));
+}
+
+TEST(PosixFileSystemSwitch, AnInterruptedFirstDeploymentIsRolledBackToNothing) {
+  testing::TempDir dir;
+  PosixFileSystem fs;
+  const fs::path tls = dir.path() / "tls";
+  fs::create_directories(tls);
+  std::ofstream(tls / ".cert.pem.keyform-absent");
+  std::ofstream(tls / "cert.pem") << "HALF";
+  auto v = pair_of(dir.path(), "CERT", "KEY");
+  fs.write_group(v);
+  fs.restore_group(v);
+  EXPECT_FALSE(fs::exists(tls / "cert.pem"));
+  EXPECT_FALSE(has_leftovers(tls));
+}
+
+TEST(PosixFileSystemSwitch, RemoveAlsoDropsAKeptPreviousVersion) {
+  testing::TempDir dir;
+  PosixFileSystem fs;
+  auto v1 = pair_of(dir.path(), "CERT1", "KEY1");
+  fs.write_group(v1);
+  fs.commit_group(v1);
+  auto v2 = pair_of(dir.path(), "CERT2", "KEY2");
+  fs.write_group(v2);  // not committed: a previous key is kept
+  fs.remove(dir.path(), dir.path() / "tls/key.pem");
+  EXPECT_FALSE(fs::exists(dir.path() / "tls/key.pem"));
+  EXPECT_FALSE(fs::exists(dir.path() / "tls/.key.pem.keyform-prev"));
+}
+
+}  // namespace
+}  // namespace keyform

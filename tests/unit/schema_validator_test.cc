@@ -244,7 +244,8 @@ spec:
 )");
   EXPECT_THAT(summary(errors),
               ElementsAre("7:37 spec.files[1].content: expected one of certificate, privateKey, "
-                          "chain, fullchain (got \"privatekey\"; did you mean \"privateKey\"?)",
+                          "chain, fullchain, combined, pkcs12, crl, bundle, value (got "
+                          "\"privatekey\"; did you mean \"privateKey\"?)",
                           "7:55 spec.files[1].mode: expected an octal file mode like \"0640\" "
                           "(quote it) (got \"999\")"));
   EXPECT_EQ(errors[0].pointer, "/spec/files/1/content");
