@@ -36,6 +36,10 @@ struct Action {
   // Addresses whose actions must finish before this one starts (its planned
   // dependencies; for deletes, its recorded dependents).
   std::vector<std::string> after;
+  // A no-op that would be an action but cannot run yet: it waits for a CA
+  // that has no certificate (PENDING_CERTIFICATE), directly or through a
+  // dependency; its reasons say which. Dependents of a waiting action wait.
+  bool waiting = false;
 };
 
 }  // namespace keyform

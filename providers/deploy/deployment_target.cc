@@ -258,6 +258,8 @@ class DeploymentTargetProvider : public Provider {
     std::string chain_pem;
     for (const RecordedResource* issuer : chain)
       chain_pem += issuer->attributes.value("certificate_pem", "");
+    // Above a CA signed outside keyform: the chain installed with it.
+    if (!chain.empty()) chain_pem += chain.back()->attributes.value("external_chain_pem", "");
 
     std::vector<FileToWrite> writes;
     nlohmann::json recorded_files = nlohmann::json::array();
