@@ -77,9 +77,11 @@ void wait_for_dependencies(const std::vector<std::string>& dependencies,
   for (const std::string& dep : dependencies) {
     const Action* d = planned(dep);
     if (!d || !d->waiting) continue;
-    a->reasons.insert(a->reasons.begin(), "waits for " + dep + " (" +
-                                              (d->reasons.empty() ? "" : d->reasons.front()) +
-                                              "): would " + std::string(action_name(a->type)));
+    if (!a->reasons.empty())
+      a->reasons.front() = "would " + std::string(action_name(a->type)) + ": " + a->reasons.front();
+    a->reasons.insert(a->reasons.begin(),
+                      "waits for " + dep + ", which " +
+                          (d->reasons.empty() ? std::string("waits") : d->reasons.front()));
     a->type = ActionType::kNoOp;
     a->waiting = true;
     return;

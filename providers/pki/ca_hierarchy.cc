@@ -67,7 +67,6 @@ void validate_hierarchy(const Resource& r, const Config& c, const DiagnosticSink
 std::optional<std::string> pending_issuer_reason(const DiffInput& in, const std::string& ca) {
   const Resource* desired = in.config.find(ca);
   const Action* planned = in.planned ? in.planned(ca) : nullptr;
-  if (planned && planned->waiting) return "waits for " + ca + ", which waits itself";
   const bool new_key =
       planned && (planned->type == ActionType::kCreate || planned->type == ActionType::kReplace);
   if (new_key && desired && has_external_parent(desired->spec) && !is_imported(desired->spec))
@@ -77,6 +76,9 @@ std::optional<std::string> pending_issuer_reason(const DiffInput& in, const std:
   const RecordedResource* recorded = in.state.find(ca);
   if (!new_key && recorded && is_pending(*recorded))
     return "waits for " + ca + ": PENDING_CERTIFICATE until keyform ca install " + ca;
+  if (planned && planned->waiting)
+    return "waits for " + ca + ", which " +
+           (planned->reasons.empty() ? std::string("waits") : planned->reasons.front());
   return std::nullopt;
 }
 

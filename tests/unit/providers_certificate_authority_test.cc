@@ -40,9 +40,10 @@ class CertificateAuthorityTest : public ::testing::Test {
 
 TEST_F(CertificateAuthorityTest, ValidateSubordinateNeedsAParent) {
   put("type", "subordinate");
-  EXPECT_THAT(world.validate(*ca, kCa),
-              ElementsAre("/spec/type: type: subordinate needs parent: the name of a "
-                          "CertificateAuthority, or {external: true} for a parent outside keyform"));
+  EXPECT_THAT(
+      world.validate(*ca, kCa),
+      ElementsAre("/spec/type: type: subordinate needs parent: the name of a "
+                  "CertificateAuthority, or {external: true} for a parent outside keyform"));
 }
 
 TEST_F(CertificateAuthorityTest, ValidateSigningAlgorithmFitsTheKey) {
