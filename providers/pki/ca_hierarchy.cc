@@ -1,5 +1,6 @@
 #include "providers/pki/ca_hierarchy.h"
 
+#include "providers/pki/ca_import.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/templates.h"
 
@@ -47,6 +48,7 @@ void validate_hierarchy(const Resource& r, const Config& c, const DiagnosticSink
 
   if (!is_imported(spec) && !spec.contains("subject"))
     error("/spec", "subject is required (only an imported CA takes its subject from its file)");
+  if (is_imported(spec)) validate_import(r, c, error);
   if (is_imported(spec) && !parent_address(spec).empty())
     error("/spec/import",
           "an imported CA cannot have a parent in the configuration (keyform would re-sign "

@@ -33,6 +33,25 @@ std::string key_algorithm_name(EVP_PKEY* key) {
   }
 }
 
+void validate_import(const Resource& ca, const Config& config, const DiagnosticSink& error) {
+  const nlohmann::json& import = ca.spec.at("import");
+  const std::string cert_file = string_field(import, "certificate", "");
+  std::error_code ec;
+  if (!std::filesystem::exists(config_path(config, cert_file), ec)) return;
+  try {
+    auto certs = x509::certificates_from_pem(read_file(config_path(config, cert_file)), cert_file);
+    if (std::string p = x509::ca_certificate_problem(certs[0].get()); !p.empty())
+      error("/spec/import/certificate", cert_file + " cannot be imported as a CA: " + p);
+    else if (string_field(ca.spec, "type", "root") == "root" && !x509::self_signed(certs[0].get()))
+      error("/spec/import/certificate",
+            cert_file +
+                " is not self-signed: import it as type: subordinate with parent: "
+                "{external: true} and import.chain");
+  } catch (const Error& e) {
+    error("/spec/import/certificate", e.what());
+  }
+}
+
 ImportedCa read_imported_ca(const Config& config, const Resource& ca, UnixTime now) {
   const nlohmann::json& import = ca.spec.at("import");
   const std::string cert_file = string_field(import, "certificate", "");

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "providers/pki/x509.h"
+#include "providers/provider.h"
 #include "reconciler/config/resource.h"
 
 namespace keyform::pki {
@@ -29,6 +30,12 @@ struct ImportedCa {
 // self-signed for type root, signed by the chain's first certificate
 // otherwise.
 ImportedCa read_imported_ca(const Config& config, const Resource& ca, UnixTime now);
+
+// What validate can check without the key: the certificate file, when it
+// exists (a missing one is apply's error, and only if the CA must be
+// created), parses, is a CA, and is self-signed for type root. The key is
+// not read here: it is read once, by apply.
+void validate_import(const Resource& ca, const Config& config, const DiagnosticSink& error);
 
 // The schema name of a key's algorithm, "" when keyform does not support it.
 std::string key_algorithm_name(EVP_PKEY* key);

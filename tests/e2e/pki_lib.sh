@@ -38,5 +38,13 @@ pubkey_of() {
   fi
 }
 
-# state_digest DIR: changes when the state (snapshot or journal) changes.
-state_digest() { (cat "$1/.keyform/state.json" "$1/.keyform/journal" 2>/dev/null; find "$1/.keyform" -type f ! -name "*lock*" | sort) | sha256sum; }
+# state_digest DIR: changes when a recorded resource or a sealed object
+# changes (a failed action's journal records do not count).
+state_digest() {
+  # `show` needs a valid configuration: read a copy of the state beside the
+  # project file alone.
+  local probe="$WORK/state-probe"
+  rm -rf "$probe" && mkdir -p "$probe" && cp "$1/keyform.yaml" "$probe/" && cp -r "$1/.keyform" "$probe/"
+  ("$KEYFORM" -C "$probe" show --json | jq -S '.resources'
+   find "$1/.keyform" -path '*objects*' -type f | sort) | sha256sum
+}
