@@ -47,6 +47,10 @@ struct Action {
   std::vector<std::string> after;
   // kRevoke on a CertificateAuthority: what it revokes (reconciler/pki_plan.h).
   std::vector<Revocation> revocations;
+  // A no-op that would be an action but cannot run yet: it waits for a CA
+  // that has no certificate (PENDING_CERTIFICATE), directly or through a
+  // dependency; its reasons say which. Dependents of a waiting action wait.
+  bool waiting = false;
 };
 
 }  // namespace keyform

@@ -59,6 +59,8 @@ struct DiffInput {
 struct Change {
   ActionType type = ActionType::kNoOp;
   std::vector<std::string> reasons;
+  // Set with type kNoOp: the change cannot be planned yet (Action::waiting).
+  bool waiting = false;
 };
 
 struct ApplyContext {

@@ -69,6 +69,26 @@ void repair_drift(const Resource& desired, const std::map<std::string, Observati
   if (change->reasons.empty()) change->reasons.push_back("drift was observed");
 }
 
+// A change that needs a waiting dependency's output waits too, and says
+// for what; an unchanged resource keeps what it has and does not wait.
+void wait_for_dependencies(const std::vector<std::string>& dependencies,
+                           const std::function<const Action*(const std::string&)>& planned,
+                           Action* a) {
+  if (a->type == ActionType::kNoOp) return;
+  for (const std::string& dep : dependencies) {
+    const Action* d = planned(dep);
+    if (!d || !d->waiting) continue;
+    if (!a->reasons.empty())
+      a->reasons.front() = "would " + std::string(action_name(a->type)) + ": " + a->reasons.front();
+    a->reasons.insert(a->reasons.begin(),
+                      "waits for " + dep + ", which " +
+                          (d->reasons.empty() ? std::string("waits") : d->reasons.front()));
+    a->type = ActionType::kNoOp;
+    a->waiting = true;
+    return;
+  }
+}
+
 void check_known(const std::vector<std::string>& addresses, const Config& config,
                  const State& state, const char* flag) {
   for (const std::string& a : addresses)
@@ -121,6 +141,8 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     a.address = address;
     a.type = change.type;
     a.reasons = std::move(change.reasons);
+    a.waiting = change.waiting;
+    wait_for_dependencies(graph.dependencies(address), planned, &a);
     a.id = plan_action_id(state.lineage, state.serial, address, a.type);
     // Wait for the nearest changing action on every dependency path: a no-op
     // in between passes its own predecessors on.

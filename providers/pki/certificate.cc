@@ -1,6 +1,8 @@
 #include "providers/pki/certificate.h"
 
+#include "providers/pki/ca_hierarchy.h"
 #include "providers/pki/certificate_drift.h"
+#include "providers/pki/key_policy.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/revocation_list.h"
 #include "providers/pki/san_syntax.h"
@@ -101,12 +103,29 @@ class CertificateProvider : public Provider {
   }
 
   Change diff(const DiffInput& in) const override {
+    const std::string issuer = issuer_address(in.desired);
+    Change c = decide(in, issuer);
+    if (c.type == ActionType::kNoOp || c.type == ActionType::kUpdate) return c;
+    if (auto wait = pki::pending_issuer_reason(in, issuer)) {
+      c.reasons.insert(c.reasons.begin(), *wait);
+      c.reasons[1] = "would " + std::string(action_name(c.type)) + ": " + c.reasons[1];
+      return {ActionType::kNoOp, std::move(c.reasons), true};
+    }
+    if (in.recorded)
+      c.reasons.push_back(pki::key_choice_reason(in.desired.spec, *in.recorded, in.changed_fields,
+                                                 in.replace_requested));
+    return c;
+  }
+
+  // The action and its reasons, before waiting and the key choice.
+  Change decide(const DiffInput& in, const std::string& issuer) const {
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     if (in.replace_requested)
       return {ActionType::kReplace, {"replacement requested with --replace"}};
     Change c;
     bool replace = false;
-    const std::string issuer = issuer_address(in.desired);
+    const bool policy_only =
+        pki::only_rotation_policy_changed(in.desired.spec, *in.recorded, in.changed_fields);
     const Action* planned = in.planned ? in.planned(issuer) : nullptr;
     if (planned &&
         (planned->type == ActionType::kReplace || planned->type == ActionType::kCreate)) {
@@ -122,7 +141,7 @@ class CertificateProvider : public Provider {
     }
     for (const auto& f : in.changed_fields) {
       c.reasons.push_back(f + " changed");
-      replace |= f.starts_with("spec.") && !is_timing_field(f);
+      replace |= f.starts_with("spec.") && !is_timing_field(f) && !policy_only;
     }
     if (replace) {
       c.type = ActionType::kReplace;
@@ -169,13 +188,23 @@ class CertificateProvider : public Provider {
     const RecordedResource& issuer = *it->second;
     if (!issuer.attributes.value("enabled", true))
       throw Error(issuer_addr + " is disabled: it cannot issue");
+    if (pki::is_pending(issuer))
+      throw Error(issuer_addr +
+                  " is PENDING_CERTIFICATE: install its certificate first (keyform ca "
+                  "install " +
+                  issuer_addr + ")");
 
     const nlohmann::json private_key = spec.value("privateKey", nlohmann::json::object());
     const std::string encoding_name = pki::string_field(private_key, "encoding", "PKCS8");
     const auto encoding = x509::key_encoding_from_name(encoding_name);
     if (!encoding) throw Error(address + ": unknown privateKey.encoding " + encoding_name);
-    const bool reuse_key = type == ActionType::kRenew &&
-                           pki::string_field(private_key, "rotationPolicy", "Always") == "Never";
+    const bool reuse_key = type != ActionType::kCreate && ctx.recorded &&
+                           ctx.recorded->objects.count("privateKey") &&
+                           pki::keeps_key(ctx.action, spec);
+    // A kept key is sealed again only when its encoding changes.
+    const bool reseal =
+        !reuse_key || ctx.recorded->attributes.value("private_key_encoding",
+                                                     std::string("PKCS8")) != encoding_name;
     x509::PkeyPtr key =
         reuse_key ? x509::private_key_from_pem(ctx.keyring.open(
                         object_id(*ctx.recorded, "privateKey"), private_key_context(*ctx.recorded)))
@@ -205,12 +234,12 @@ class CertificateProvider : public Provider {
     x509::CertPtr cert = x509::issue_certificate(req, issuer_cert.get(), issuer_key.get());
 
     // Sealed only once the certificate exists, so a failure leaves no object.
-    if (reuse_key) set_sealing_kms(rec, sealing_kms(*ctx.recorded));
+    if (!reseal) set_sealing_kms(rec, sealing_kms(*ctx.recorded));
     rec.objects["privateKey"] =
-        reuse_key ? object_id(*ctx.recorded, "privateKey")
-                  : ctx.keyring.seal(
-                        private_key_context(address, x509::public_key_sha256(cert.get())),
-                        x509::private_key_to_pem(key.get(), *encoding), current_key(ctx, kms));
+        !reseal ? object_id(*ctx.recorded, "privateKey")
+                : ctx.keyring.seal(
+                      private_key_context(address, x509::public_key_sha256(cert.get())),
+                      x509::private_key_to_pem(key.get(), *encoding), current_key(ctx, kms));
 
     rec.attributes = pki::certificate_attributes(cert.get());
     rec.attributes["issuer"] = issuer_addr;

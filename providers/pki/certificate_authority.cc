@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "providers/pki/ca_hierarchy.h"
+#include "providers/pki/ca_issue.h"
 #include "providers/pki/ca_lifecycle.h"
 #include "providers/pki/certificate_drift.h"
 #include "providers/pki/pki_spec.h"
@@ -18,8 +20,8 @@ constexpr Seconds kDefaultValidity = 10 * 365 * 86400;
 
 // Fields that change the CA's identity or key: a new key and certificate.
 constexpr std::string_view kIdentityFields[] = {
-    "spec.type",       "spec.subject", "spec.keyAlgorithm", "spec.signingAlgorithm",
-    "spec.pathLength", "spec.kmsKey",  "spec.parent",
+    "spec.type",   "spec.subject", "spec.keyAlgorithm", "spec.signingAlgorithm", "spec.pathLength",
+    "spec.kmsKey", "spec.parent",  "spec.template",     "spec.import",
 };
 
 bool is_identity_field(const std::string& field) {
@@ -56,15 +58,17 @@ class CertificateAuthorityProvider : public Provider {
   std::string_view kind() const override { return "CertificateAuthority"; }
 
   std::vector<Reference> references(const Resource& r, const Project& p) const override {
+    std::vector<Reference> refs;
     std::string kms = kms_key_address(r, p);
-    if (kms.empty()) return {};
-    return {{"/spec/kmsKey", kms}};
+    if (!kms.empty()) refs.push_back({"/spec/kmsKey", kms});
+    std::string parent = pki::parent_address(r.spec);
+    if (!parent.empty()) refs.push_back({"/spec/parent", parent});
+    return refs;
   }
 
-  void validate(const Resource& r, const Config&, const DiagnosticSink& error) const override {
+  void validate(const Resource& r, const Config& c, const DiagnosticSink& error) const override {
     const nlohmann::json& spec = r.spec;
-    if (pki::string_field(spec, "type", "root") == "subordinate")
-      error("/spec/type", "type: subordinate is not supported yet");
+    pki::validate_hierarchy(r, c, error);
     if (spec.contains("deletionWindow")) {
       auto window = parse_duration(spec["deletionWindow"].get<std::string>());
       if (!window || *window < 7 * 86400 || *window > 30 * 86400)
@@ -93,7 +97,12 @@ class CertificateAuthorityProvider : public Provider {
   }
 
   Change diff(const DiffInput& in) const override {
-    if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
+    const std::string parent = pki::parent_address(in.desired.spec);
+    if (!in.recorded) {
+      if (auto wait = pki::pending_issuer_reason(in, parent))
+        return {ActionType::kNoOp, {*wait, "would create: not in state"}, true};
+      return {ActionType::kCreate, {"not in state"}};
+    }
     if (in.replace_requested)
       return {ActionType::kReplace, {"replacement requested with --replace"}};
     Change c;
@@ -103,21 +112,37 @@ class CertificateAuthorityProvider : public Provider {
       identity |= is_identity_field(f);
       validity |= f == "spec.validity";
     }
+    if (auto parent = pki::parent_replaced_reason(in)) {
+      c.reasons.push_back(*parent);
+      identity = true;
+    }
     if (identity) {
       c.type = ActionType::kReplace;
+      if (auto wait = pki::pending_issuer_reason(in, pki::parent_address(in.desired.spec)))
+        return {ActionType::kNoOp, {*wait, "would replace: " + c.reasons.front()}, true};
       return c;
     }
-    auto due = pki::recorded_renewal_reason(in.recorded->attributes, RenewalPolicy{}, in.now);
+    // A CA signed outside keyform is never renewed here: validity is
+    // recorded in place and the operator brings the new certificate.
+    if (auto todo = pki::operator_action_needed(in); todo && c.reasons.empty()) return *todo;
+    const bool outside =
+        pki::has_external_parent(in.desired.spec) || pki::is_imported(in.desired.spec);
+    auto due = outside
+                   ? std::nullopt
+                   : pki::recorded_renewal_reason(in.recorded->attributes, RenewalPolicy{}, in.now);
     if (due) c.reasons.push_back(*due);
     if (pki::pending_deletion(in.recorded->attributes))
       c.reasons.push_back("back in the configuration: restored from " +
                           pki::pending_deletion_reason(in.recorded->attributes));
     if (auto crl = pki::crl_refresh_reason(in.recorded->attributes, in.now))
       c.reasons.push_back(*crl);
-    if (validity || due)
-      c.type = ActionType::kRenew;
-    else if (!c.reasons.empty())
-      c.type = ActionType::kUpdate;
+    if (validity && !outside) c.type = ActionType::kRenew;
+    if (due) c.type = ActionType::kRenew;
+    if (c.type == ActionType::kNoOp && !c.reasons.empty()) c.type = ActionType::kUpdate;
+    if (c.type == ActionType::kRenew)
+      if (auto wait = pki::pending_issuer_reason(in, pki::parent_address(in.desired.spec)))
+        return {ActionType::kNoOp, {*wait, "would renew: " + (due ? *due : c.reasons.front())},
+                true};
     return c;
   }
 
@@ -130,8 +155,10 @@ class CertificateAuthorityProvider : public Provider {
     const Resource& r = *ctx.desired;
     const std::string address = r.address();
     const std::string kms = kms_key_address(r, ctx.config.project);
-    RecordedResource rec =
-        record_from(r, kms.empty() ? std::vector<std::string>{} : std::vector<std::string>{kms});
+    std::vector<std::string> deps;
+    if (!kms.empty()) deps.push_back(kms);
+    if (std::string parent = pki::parent_address(r.spec); !parent.empty()) deps.push_back(parent);
+    RecordedResource rec = record_from(r, deps);
     const bool enabled = r.spec.value("enabled", true);
     if (type != ActionType::kCreate && type != ActionType::kReplace && !ctx.recorded)
       throw Error(address + " is not in the state: cannot " + std::string(action_name(type)) +
@@ -150,34 +177,21 @@ class CertificateAuthorityProvider : public Provider {
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
       throw Error(address + ": a CertificateAuthority cannot " + std::string(action_name(type)));
 
-    const x509::KeyAlgorithm algorithm = pki::key_algorithm_field(r.spec);
-    x509::PkeyPtr key;
-    if (type == ActionType::kRenew) {
+    pki::CaMaterial m = pki::make_ca_material(ctx, signing_hash(r.spec), kDefaultValidity);
+    if (!m.new_key) {
       rec.objects = ctx.recorded->objects;
       set_sealing_kms(rec, sealing_kms(*ctx.recorded));
-      key = x509::private_key_from_pem(
-          ctx.keyring.open(object_id(rec, "privateKey"), private_key_context(*ctx.recorded)));
-    } else {
-      key = x509::generate_key(algorithm);
     }
-
-    x509::RootCaRequest req;
-    req.subject = pki::subject_field(r.spec.value("subject", nlohmann::json::object()), "");
-    req.key = key.get();
-    req.hash = signing_hash(r.spec);
-    if (r.spec.contains("pathLength")) req.path_length = r.spec["pathLength"].get<int>();
-    req.validity = {ctx.now, pki::duration_field(r.spec, "validity", kDefaultValidity)};
-    x509::CertPtr cert = x509::make_root_ca(req);
-
-    // Sealed only once the certificate exists, so a failure leaves no object.
-    if (type != ActionType::kRenew)
+    // Sealed only once the certificate (or CSR) exists, so a failure leaves
+    // no object.
+    if (m.new_key)
       rec.objects["privateKey"] = ctx.keyring.seal(
-          private_key_context(address, x509::public_key_sha256(cert.get())),
-          x509::private_key_to_pem(key.get(), x509::KeyEncoding::kPkcs8), current_key(ctx, kms));
+          private_key_context(address, m.attributes.value("public_key_sha256", "")),
+          x509::private_key_to_pem(m.key.get(), x509::KeyEncoding::kPkcs8), current_key(ctx, kms));
 
-    rec.attributes = pki::certificate_attributes(cert.get());
-    rec.attributes["subject"] = x509::subject_line(cert.get());
-    rec.attributes["key_algorithm"] = pki::string_field(r.spec, "keyAlgorithm", "EC_prime256v1");
+    rec.attributes = std::move(m.attributes);
+    if (!rec.attributes.contains("key_algorithm"))
+      rec.attributes["key_algorithm"] = pki::string_field(r.spec, "keyAlgorithm", "EC_prime256v1");
     rec.attributes["enabled"] = enabled;
     if (ctx.recorded) {
       // Trust bundles keep the superseded certificate while it is valid.
@@ -192,12 +206,17 @@ class CertificateAuthorityProvider : public Provider {
         rec.attributes["revoked_certificates"] = ctx.recorded->attributes["revoked_certificates"];
     }
     pki::record_lifecycle(rec.attributes, r.spec);
-    pki::apply_crl_settings(rec.attributes, key.get(), pki::crl_settings(r.spec), ctx.now);
+    // A CA waiting for its certificate (PENDING_CERTIFICATE) has no CRL yet:
+    // a CRL names its issuer by the certificate.
+    if (m.cert)
+      pki::apply_crl_settings(rec.attributes, m.key.get(), pki::crl_settings(r.spec), ctx.now);
     return rec;
   }
 
   // A CA renews at two thirds of its lifetime, as diff() plans it.
   Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const override {
+    if (pki::is_pending(recorded))
+      return {Observation::kNotChecked, {"PENDING_CERTIFICATE: no certificate installed yet"}};
     return pki::observe_certificate(recorded, RenewalPolicy{}, ctx);
   }
 };

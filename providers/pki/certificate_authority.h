@@ -1,5 +1,7 @@
 #pragma once
-// The CertificateAuthority kind (root CAs; subordinates are a later issue).
+// The CertificateAuthority kind: roots, subordinates of a CA in the config,
+// subordinates signed outside keyform (CSR, PENDING_CERTIFICATE, `ca
+// install`) and imported CAs; see ca_hierarchy.h, ca_issue.h, ca_import.h.
 //
 // The CA's private key is sealed in the object store under
 // "CertificateAuthority/<name>#privateKey@<public key digest>". Renewal keeps the key and

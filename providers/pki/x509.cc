@@ -9,15 +9,15 @@
 #include <utility>
 
 #include "providers/pki/crl.h"
+#include "providers/pki/x509_detail.h"
 #include "util/encoding.h"
 #include "util/error.h"
 
 namespace keyform::x509 {
 
-namespace {
+// Shared with the other x509_*.cc files through x509_detail.h.
+namespace detail {
 
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 using NamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
 using AsnIntPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
 using AsnTimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
@@ -205,7 +205,9 @@ UnixTime unix_time(const ASN1_TIME* t) {
 
 BioPtr memory_bio() { return BioPtr(check_ptr(BIO_new(BIO_s_mem()), "cannot allocate a buffer")); }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 std::optional<KeyAlgorithm> key_algorithm_from_name(std::string_view name) {
   return lookup(kKeyAlgorithms, name);
@@ -295,7 +297,9 @@ SecretBytes private_key_to_pem(EVP_PKEY* key, KeyEncoding encoding) {
 PkeyPtr private_key_from_pem(const SecretBytes& pem) {
   BioPtr bio(check_ptr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
                        "cannot allocate a buffer"));
-  return PkeyPtr(check_ptr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr),
+  // No passphrase: an encrypted key fails instead of prompting on a terminal.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return -1; };
+  return PkeyPtr(check_ptr(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr),
                            "cannot read the private key"));
 }
 
@@ -318,13 +322,7 @@ CertPtr make_root_ca(const RootCaRequest& req) {
   CertPtr cert = start_certificate(req.subject, nullptr, req.key, req.validity);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  std::string basic = "critical,CA:TRUE";
-  if (req.path_length) basic += ",pathlen:" + std::to_string(*req.path_length);
-  add_ext(cert.get(), &ctx, NID_basic_constraints, basic);
-  add_ext(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
-  // The SKI goes first: the AKI of a self-signed certificate copies it.
-  add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
-  add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  add_ca_profile(cert.get(), &ctx, req.path_length);
   if (X509_sign(cert.get(), req.key, digest_for(req.key, req.hash)) <= 0)
     fail("cannot sign the CA certificate");
   return cert;

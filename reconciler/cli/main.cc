@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   Runner run;
   for (CommandRegistrar r :
        {register_init, register_validate, register_plan, register_apply, register_show,
-        register_state, register_schema, register_graph, register_drift})
+        register_state, register_schema, register_graph, register_drift, register_ca})
     r(app, global, &run);
   try {
     app.parse(argc, argv);

@@ -52,6 +52,21 @@ nlohmann::json change_of(const Action& a, const Config& config, const State& sta
   return {{"before", std::move(before)}, {"after", std::move(after)}};
 }
 
+// No-ops with reasons: waiting ones (a CA without its certificate, and what
+// needs it) and ones the operator must act on (an external CA due for a new
+// certificate), so the plan says why they are not planned.
+void render_waiting(const Plan& plan, const Style& style, std::ostringstream& out) {
+  bool first = true;
+  for (const Action& a : plan.actions) {
+    if (a.type != ActionType::kNoOp || a.reasons.empty()) continue;
+    if (first) out << "\nNot planned (waiting, or needing an operator):\n";
+    first = false;
+    out << "  " << style.yellow(a.waiting ? "... wait    " : "... operator") << " "
+        << style.bold(a.address) << "\n";
+    for (const std::string& r : a.reasons) out << "                 " << style.dim(r) << "\n";
+  }
+}
+
 }  // namespace
 
 std::string plan_summary(const Plan& plan) {
@@ -80,6 +95,7 @@ std::string render_plan_text(const Plan& plan, const Style& style) {
   if (!plan.has_changes()) {
     out << style.bold("No changes.") << " The recorded state matches the configuration ("
         << plan.actions.size() << " resources) at " << format_rfc3339(plan.now) << ".\n";
+    render_waiting(plan, style, out);
     return out.str();
   }
   out << "keyform will perform these actions (at " << format_rfc3339(plan.now) << "):\n\n";
@@ -93,6 +109,7 @@ std::string render_plan_text(const Plan& plan, const Style& style) {
         << "\n";
     for (const std::string& r : a.reasons) out << "                 " << style.dim(r) << "\n";
   }
+  render_waiting(plan, style, out);
   out << "\n" << style.bold(plan_summary(plan));
   if (unchanged) out << " " << unchanged << " unchanged.";
   out << "\n";
@@ -114,6 +131,7 @@ nlohmann::json render_plan_json(const Plan& plan, const Config* config, const St
         revs.push_back({{"address", r.address}, {"serial", r.serial}, {"reason", r.reason}});
       j["revocations"] = std::move(revs);
     }
+    if (a.waiting) j["waiting"] = true;
     actions.push_back(std::move(j));
   }
   nlohmann::json summary = nlohmann::json::object();

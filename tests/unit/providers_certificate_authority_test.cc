@@ -38,10 +38,12 @@ class CertificateAuthorityTest : public ::testing::Test {
   ProviderWorld world;
 };
 
-TEST_F(CertificateAuthorityTest, ValidateSubordinateIsNotSupportedYet) {
+TEST_F(CertificateAuthorityTest, ValidateSubordinateNeedsAParent) {
   put("type", "subordinate");
-  EXPECT_THAT(world.validate(*ca, kCa),
-              ElementsAre("/spec/type: type: subordinate is not supported yet"));
+  EXPECT_THAT(
+      world.validate(*ca, kCa),
+      ElementsAre("/spec/type: type: subordinate needs parent: the name of a "
+                  "CertificateAuthority, or {external: true} for a parent outside keyform"));
 }
 
 TEST_F(CertificateAuthorityTest, ValidateSigningAlgorithmFitsTheKey) {

@@ -82,7 +82,8 @@ TEST_F(CertificateTest, DnsNamesChangeReplaces) {
   world.put("Certificate", "web", spec);
   Change c = world.diff(*cert, kWeb, kNow);
   EXPECT_EQ(c.type, ActionType::kReplace);
-  EXPECT_THAT(c.reasons, ElementsAre("spec.dnsNames changed"));
+  EXPECT_THAT(c.reasons,
+              ElementsAre("spec.dnsNames changed", "new key: privateKey.rotationPolicy: Always"));
 }
 
 TEST_F(CertificateTest, DescriptionChangeUpdates) {
@@ -101,7 +102,8 @@ TEST_F(CertificateTest, RenewBeforeChangeOnlyMovesTheRenewal) {
   EXPECT_EQ(world.diff(*cert, kWeb, kNow).type, ActionType::kUpdate);
   Change c = world.diff(*cert, kWeb, kNow + 85 * kDay);
   EXPECT_EQ(c.type, ActionType::kRenew);
-  EXPECT_THAT(c.reasons, ElementsAre("spec.renewBefore changed", "expires in 5d, renewBefore 10d"));
+  EXPECT_THAT(c.reasons, ElementsAre("spec.renewBefore changed", "expires in 5d, renewBefore 10d",
+                                     "new key: privateKey.rotationPolicy: Always"));
 }
 
 TEST_F(CertificateTest, RenewsWhenDue) {
@@ -109,7 +111,8 @@ TEST_F(CertificateTest, RenewsWhenDue) {
   EXPECT_EQ(world.diff(*cert, kWeb, kNow + 59 * kDay).type, ActionType::kNoOp);
   Change c = world.diff(*cert, kWeb, kNow + 78 * kDay);
   EXPECT_EQ(c.type, ActionType::kRenew);
-  EXPECT_THAT(c.reasons, ElementsAre("expires in 12d, renewal at 33% of a 90d lifetime"));
+  EXPECT_THAT(c.reasons, ElementsAre("expires in 12d, renewal at 33% of a 90d lifetime",
+                                     "new key: privateKey.rotationPolicy: Always"));
 }
 
 TEST_F(CertificateTest, ReplacedIssuerReplaces) {
@@ -117,7 +120,8 @@ TEST_F(CertificateTest, ReplacedIssuerReplaces) {
   world.planned[kCa].type = ActionType::kReplace;
   Change c = world.diff(*cert, kWeb, kNow);
   EXPECT_EQ(c.type, ActionType::kReplace);
-  EXPECT_THAT(c.reasons, ElementsAre("issuer CertificateAuthority/root is replaced"));
+  EXPECT_THAT(c.reasons, ElementsAre("issuer CertificateAuthority/root is replaced",
+                                     "new key: privateKey.rotationPolicy: Always"));
 
   world.planned[kCa].type = ActionType::kRenew;
   EXPECT_EQ(world.diff(*cert, kWeb, kNow).type, ActionType::kNoOp);
@@ -127,7 +131,8 @@ TEST_F(CertificateTest, ReplaceRequested) {
   create_both();
   Change c = world.diff(*cert, kWeb, kNow, /*replace_requested=*/true);
   EXPECT_EQ(c.type, ActionType::kReplace);
-  EXPECT_THAT(c.reasons, ElementsAre("replacement requested with --replace"));
+  EXPECT_THAT(c.reasons, ElementsAre("replacement requested with --replace",
+                                     "new key: --replace asks for one"));
 }
 
 TEST_F(CertificateTest, ValidateNamesTheBadField) {
