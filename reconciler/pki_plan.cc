@@ -145,6 +145,21 @@ std::string ca_deletion_error(const std::string& ca, const std::vector<std::stri
          " back in the configuration";
 }
 
+namespace {
+
+// The CertificateAuthority whose CRL a DeploymentTarget deploys; "" for any
+// other resource.
+std::string crl_source(const Resource* r) {
+  if (!r || r->kind != "DeploymentTarget") return "";
+  const std::string source = r->spec.value("source", "");
+  if (!source.starts_with("CertificateAuthority/")) return "";
+  for (const auto& f : r->spec.value("files", nlohmann::json::array()))
+    if (f.value("content", "") == "crl") return source;
+  return "";
+}
+
+}  // namespace
+
 void plan_pki(const Config& config, const State& state, bool targeted, Plan& plan) {
   check_issuers(config, state, plan);
 
@@ -172,6 +187,30 @@ void plan_pki(const Config& config, const State& state, bool targeted, Plan& pla
     a.revocations = std::move(r.revocations);
     revokes.push_back(std::move(a));
   }
+  // A target deploying a revoking CA's CRL follows the revoke, so that the
+  // CRL it writes is the new one.
+  std::set<std::string> revoking;
+  for (const Action& a : revokes) revoking.insert(a.address);
+  std::vector<Action> followers;
+  for (size_t i = 0; i < at;) {
+    Action& a = plan.actions[i];
+    const std::string ca = crl_source(config.find(a.address));
+    if (ca.empty() || !revoking.count(ca)) {
+      ++i;
+      continue;
+    }
+    if (a.type == ActionType::kNoOp) {
+      a.type = ActionType::kDeploy;
+      a.reasons = {"source " + ca + " revokes certificates (its CRL changes)"};
+      a.id = plan_action_id(plan.lineage, plan.serial, a.address, a.type);
+    }
+    a.after.push_back(ca);
+    followers.push_back(std::move(a));
+    plan.actions.erase(plan.actions.begin() + static_cast<std::ptrdiff_t>(i));
+    --at;
+  }
+  revokes.insert(revokes.end(), std::make_move_iterator(followers.begin()),
+                 std::make_move_iterator(followers.end()));
   // A deleted certificate's entry goes once its CA holds the revocation.
   for (Action& a : plan.actions)
     if (auto it = revoked_by.find(a.address);

@@ -42,6 +42,9 @@ RecordedResource schedule_deletion(ApplyContext& ctx) {
   if (pending_deletion(rec.attributes)) return rec;  // a retry: keep the first date
   const Seconds window = rec.attributes.value("deletion_window", kDefaultDeletionWindow);
   const UnixTime date = ctx.now + window;
+  // The status it had (ACTIVE, PENDING_CERTIFICATE) comes back on restore.
+  if (rec.attributes.contains("status"))
+    rec.attributes["status_before_deletion"] = rec.attributes["status"];
   rec.attributes["status"] = kPendingDeletion;
   rec.attributes["deletion_date"] = format_rfc3339(date);
   rec.attributes["deletion_date_unix"] = date;
@@ -52,6 +55,10 @@ void record_lifecycle(nlohmann::json& attributes, const nlohmann::json& spec) {
   attributes["deletion_window"] = duration_field(spec, "deletionWindow", kDefaultDeletionWindow);
   if (pending_deletion(attributes)) {
     attributes.erase("status");
+    if (auto before = attributes.find("status_before_deletion"); before != attributes.end()) {
+      attributes["status"] = *before;
+      attributes.erase("status_before_deletion");
+    }
     attributes.erase("deletion_date");
     attributes.erase("deletion_date_unix");
   }
