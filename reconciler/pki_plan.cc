@@ -92,14 +92,27 @@ class RevocationPlanner {
   std::map<std::string, CaRevocations> by_ca_;
 };
 
+// The CA that signs a resource's certificate: a Certificate's issuer, a
+// subordinate CA's parent (unless external); "" for anything else.
+std::string issuer_of(const Resource& r) {
+  const char* field = r.kind == "Certificate" ? "issuer" : r.kind == kCa ? "parent" : nullptr;
+  if (!field) return "";
+  auto it = r.spec.find(field);
+  if (it == r.spec.end() || !it->is_string()) return "";
+  return std::string(kCa) + "/" + it->get<std::string>();
+}
+
+bool has_issuer(std::string_view kind) { return kind == "Certificate" || kind == kCa; }
+
 // Issuing under a disabled or pending-deletion CA cannot succeed: say so
 // at plan time, where the certificate is written.
 void check_issuers(const Config& config, const State& state, Plan& plan) {
   for (const Action& a : plan.actions) {
-    if (!issues(a.type) || is_kind(a.address, kCa)) continue;
+    if (!issues(a.type)) continue;
     const Resource* cert = config.find(a.address);
-    if (!cert || !cert->spec.contains("issuer")) continue;
-    const std::string issuer = std::string(kCa) + "/" + cert->spec.value("issuer", std::string());
+    if (!cert) continue;
+    const std::string issuer = issuer_of(*cert);
+    if (issuer.empty()) continue;
     const Resource* ca = config.find(issuer);
     const RecordedResource* recorded = state.find(issuer);
     std::string why;
@@ -165,9 +178,9 @@ void plan_pki(const Config& config, const State& state, bool targeted, Plan& pla
 
   RevocationPlanner planner(state, plan);
   for (const Action& a : plan.actions)
-    if (is_kind(a.address, "Certificate")) planner.certificate_action(a);
+    if (is_kind(a.address, "Certificate") || is_kind(a.address, kCa)) planner.certificate_action(a);
   for (const auto& [address, rec] : state.resources)
-    if (rec.kind == "Certificate" && (!targeted || plan.find(address))) planner.pending(rec);
+    if (has_issuer(rec.kind) && (!targeted || plan.find(address))) planner.pending(rec);
 
   // Config actions come first, then deletions: the revoke actions go between.
   size_t at = 0;

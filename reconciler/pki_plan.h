@@ -2,7 +2,9 @@
 // Plan steps of the PKI that no single resource's diff can see:
 //
 //  - revocations: a Certificate replaced or deleted is revoked by the CA
-//    that issued it. Each CA with something to revoke gets one `revoke`
+//    that issued it (so is a subordinate CA whose recorded entry names its
+//    parent in `issuer` and `issuer_public_key_sha256`, as a Certificate's
+//    does). Each CA with something to revoke gets one `revoke`
 //    action, placed after every config action (so after the replacements
 //    it follows) and before the deletions (a deleted certificate's entry
 //    goes only once its CA holds the revocation). Revocations still pending

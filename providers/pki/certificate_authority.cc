@@ -213,11 +213,17 @@ class CertificateAuthorityProvider : public Provider {
     return rec;
   }
 
-  // A CA renews at two thirds of its lifetime, as diff() plans it.
+  // A CA renews at two thirds of its lifetime, as diff() plans it; its CRL
+  // is refreshed with a third of its validity left.
   Observation observe(const RecordedResource& recorded, ObserveContext& ctx) const override {
     if (pki::is_pending(recorded))
       return {Observation::kNotChecked, {"PENDING_CERTIFICATE: no certificate installed yet"}};
-    return pki::observe_certificate(recorded, RenewalPolicy{}, ctx);
+    Observation o = pki::observe_certificate(recorded, RenewalPolicy{}, ctx);
+    // A CRL due for refresh is due like a renewal: relying parties are about
+    // to hold an expired one.
+    if (auto crl = pki::crl_refresh_reason(recorded.attributes, ctx.now))
+      o.note(Observation::kModified, *crl);
+    return o;
   }
 };
 

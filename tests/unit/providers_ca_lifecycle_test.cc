@@ -120,5 +120,15 @@ TEST_F(CaLifecycleTest, CrlRefreshIsPlannedAsAnUpdate) {
   EXPECT_EQ(due.reasons.back().substr(0, 18), "CRL expires in 2d ");
 }
 
+TEST_F(CaLifecycleTest, DriftReportsACrlDueForRefresh) {
+  ObserveContext ctx{world.config, world.state, kNow + kDay, &world.keyring()};
+  EXPECT_EQ(ca->observe(*world.state.find(kCa), ctx).status, Observation::kInSync);
+  ctx.now = kNow + 6 * kDay;
+  Observation o = ca->observe(*world.state.find(kCa), ctx);
+  EXPECT_EQ(o.status, Observation::kModified);
+  ASSERT_EQ(o.details.size(), 1u);
+  EXPECT_EQ(o.details[0].substr(0, 18), "CRL expires in 1d ");
+}
+
 }  // namespace
 }  // namespace keyform

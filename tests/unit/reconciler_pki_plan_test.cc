@@ -143,5 +143,25 @@ TEST_F(PkiPlanTest, DeletionWindow) {
   EXPECT_EQ(deletion_change(state.resources["Certificate/web"], kNow).type, ActionType::kDelete);
 }
 
+TEST_F(PkiPlanTest, AReplacedSubordinateIsRevokedByItsParent) {
+  put(resource("CertificateAuthority", "sub",
+               {{"type", "subordinate"}, {"parent", "root"}, {"subject", {{"commonName", "S"}}}}));
+  record("CertificateAuthority/sub",
+         {{"serial", "5b"},
+          {"issuer", kCa},
+          {"issuer_public_key_sha256", "k1"},
+          {"public_key_sha256", "k2"}},
+         {kCa});
+  at("CertificateAuthority/sub").spec["subject"]["commonName"] = "S2";
+  Plan p = plan();
+  EXPECT_EQ(order(p),
+            (std::vector<std::string>{"replace CertificateAuthority/sub", "revoke " + kCa}));
+  EXPECT_EQ(p.actions.back().revocations[0].address, "CertificateAuthority/sub");
+  EXPECT_EQ(p.actions.back().revocations[0].reason, "superseded");
+  // And issuing under a disabled parent is refused like a certificate's.
+  at(kCa).spec["enabled"] = false;
+  ASSERT_EQ(plan().errors.size(), 1u);
+}
+
 }  // namespace
 }  // namespace keyform
