@@ -432,7 +432,9 @@ class DeploymentTargetProvider : public Provider {
                 const std::vector<FileToWrite>& writes, ApplyContext& ctx) const {
     std::string failure;
     const std::string dir = ctx.config.dir.string();
-    if (std::optional<std::string> why = reload(r.spec, dir)) failure = *why;
+    // The reload command never sees the root key, however it was given.
+    const std::vector<std::string> hidden = {"KEYFORM_ROOT_KEY", ctx.config.project.root_key_env};
+    if (std::optional<std::string> why = reload(r.spec, dir, hidden)) failure = *why;
     if (failure.empty())
       if (std::optional<std::string> why = verify(r.spec, src)) failure = *why;
     if (failure.empty()) return;
@@ -442,7 +444,7 @@ class DeploymentTargetProvider : public Provider {
     } catch (const Error& e) {
       throw Error(failure + "; restoring the previous files failed: " + e.what());
     }
-    if (std::optional<std::string> why = reload(r.spec, dir))
+    if (std::optional<std::string> why = reload(r.spec, dir, hidden))
       failure += ", but reloading them failed too: " + *why;
     else if (r.spec.contains("reload"))
       failure += " and reloaded";
@@ -452,11 +454,13 @@ class DeploymentTargetProvider : public Provider {
   // The reload command's failure, if it ran and failed.
   // It runs in the config directory, so relative paths in its argv mean
   // what they mean in the rest of the config.
-  std::optional<std::string> reload(const nlohmann::json& spec, const std::string& dir) const {
+  std::optional<std::string> reload(const nlohmann::json& spec, const std::string& dir,
+                                    const std::vector<std::string>& hidden_env) const {
     if (!spec.contains("reload")) return std::nullopt;
     const nlohmann::json& reload = spec["reload"];
     std::vector<std::string> argv = reload.value("command", std::vector<std::string>{});
-    ProcessResult res = effects_.processes->run(argv, dir, duration_of(reload, "timeout", "30s"));
+    ProcessResult res =
+        effects_.processes->run(argv, dir, hidden_env, duration_of(reload, "timeout", "30s"));
     if (res.ok()) return std::nullopt;
     return "reload command " + (argv.empty() ? std::string("(empty)") : argv[0]) + " " +
            describe(res);
