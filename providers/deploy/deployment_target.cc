@@ -493,20 +493,28 @@ class DeploymentTargetProvider : public Provider {
 
   // Drift of the endpoint a deployment verified: serving another
   // certificate is MODIFIED; not answering is NOT_CHECKED (a stopped
-  // service is not a changed deployment).
+  // service is not a changed deployment). A mismatch is asked again twice:
+  // a server that is reloading finishes old connections with its previous
+  // workers, which still hold the previous certificate.
   void observe_endpoint(const RecordedResource& recorded, Observation& o) const {
     const nlohmann::json tls = recorded.attributes.value("verify_tls", nlohmann::json());
     if (!tls.is_object()) return;
     const std::string address = tls.value("address", ""), sni = tls.value("serverName", "");
     const std::string want = tls.value("fingerprint_sha256", "");
-    try {
-      ServedCertificate got = effects_.tls->served(address, sni, std::chrono::milliseconds(3000));
-      if (got.fingerprint_sha256 != want)
-        o.note(Observation::kModified, address + " (SNI " + sni + ") serves serial " + got.serial +
-                                           ", not the deployed " + tls.value("serial", ""));
-    } catch (const Error& e) {
-      o.note(Observation::kNotChecked, address + " not checked: " + e.what());
+    std::string other;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      try {
+        ServedCertificate got = effects_.tls->served(address, sni, std::chrono::milliseconds(3000));
+        if (got.fingerprint_sha256 == want) return;
+        other = got.serial;
+      } catch (const Error& e) {
+        o.note(Observation::kNotChecked, address + " not checked: " + e.what());
+        return;
+      }
     }
+    o.note(Observation::kModified, address + " (SNI " + sni + ") serves serial " + other +
+                                       ", not the deployed " + tls.value("serial", ""));
   }
 
   static std::string octal(unsigned mode) {

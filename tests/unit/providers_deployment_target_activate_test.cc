@@ -216,6 +216,13 @@ TEST_F(DeploymentTargetActivateTest, DriftSeesAnEndpointServingAnotherCertificat
   ObserveContext ctx{world.config, world.state, kNow, &world.keyring()};
   EXPECT_EQ(target->observe(*world.state.find(kTarget), ctx).status, Observation::kInSync);
 
+  // A reloading server: one handshake still gets the previous certificate.
+  const std::string deployed = served;
+  int calls = 0;
+  probe->serving = [&] { return ServedCertificate{++calls == 1 ? "ffff" : deployed, "1"}; };
+  EXPECT_EQ(target->observe(*world.state.find(kTarget), ctx).status, Observation::kInSync);
+
+  probe->serving = [&] { return ServedCertificate{served, "1"}; };
   served = "ffff";
   Observation o = target->observe(*world.state.find(kTarget), ctx);
   EXPECT_EQ(o.status, Observation::kModified);
