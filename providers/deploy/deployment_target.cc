@@ -415,7 +415,8 @@ class DeploymentTargetProvider : public Provider {
         if (sha256_hex(content.view()) != f["sha256"].get<std::string>())
           o.note(Observation::kModified, path + " was changed");
       } else if (f.value("content", "") == "privateKey") {
-        compare_private_key(recorded, source, path, content, ctx, o);
+        compare_private_key(recorded, source, path, f.value("format", "pem") == "der", content, ctx,
+                            o);
       }
     }
     observe_endpoint(recorded, o);
@@ -524,7 +525,7 @@ class DeploymentTargetProvider : public Provider {
   }
 
   static void compare_private_key(const RecordedResource& recorded, const std::string& source,
-                                  const std::string& path, const SecretBytes& content,
+                                  const std::string& path, bool der, const SecretBytes& content,
                                   ObserveContext& ctx, Observation& o) {
     const RecordedResource* src = ctx.state.find(source);
     if (!src || !src->objects.count("privateKey")) {
@@ -545,6 +546,7 @@ class DeploymentTargetProvider : public Provider {
     }
     try {
       SecretBytes key = ctx.keyring->open(object_id(*src, "privateKey"), private_key_context(*src));
+      if (der) key = pem_to_der(key.view(), source + "'s key");
       if (key.view() != content.view()) o.note(Observation::kModified, path + " was changed");
     } catch (const Error&) {
       o.note(Observation::kNotChecked,
