@@ -415,7 +415,8 @@ class DeploymentTargetProvider : public Provider {
         if (sha256_hex(content.view()) != f["sha256"].get<std::string>())
           o.note(Observation::kModified, path + " was changed");
       } else if (f.value("content", "") == "privateKey") {
-        compare_private_key(recorded, source, path, content, ctx, o);
+        compare_private_key(recorded, source, path, f.value("format", "pem") == "der", content, ctx,
+                            o);
       }
     }
     observe_endpoint(recorded, o);
@@ -432,7 +433,9 @@ class DeploymentTargetProvider : public Provider {
                 const std::vector<FileToWrite>& writes, ApplyContext& ctx) const {
     std::string failure;
     const std::string dir = ctx.config.dir.string();
-    if (std::optional<std::string> why = reload(r.spec, dir)) failure = *why;
+    // The reload command never sees the root key, however it was given.
+    const std::vector<std::string> hidden = {"KEYFORM_ROOT_KEY", ctx.config.project.root_key_env};
+    if (std::optional<std::string> why = reload(r.spec, dir, hidden)) failure = *why;
     if (failure.empty())
       if (std::optional<std::string> why = verify(r.spec, src)) failure = *why;
     if (failure.empty()) return;
@@ -442,7 +445,7 @@ class DeploymentTargetProvider : public Provider {
     } catch (const Error& e) {
       throw Error(failure + "; restoring the previous files failed: " + e.what());
     }
-    if (std::optional<std::string> why = reload(r.spec, dir))
+    if (std::optional<std::string> why = reload(r.spec, dir, hidden))
       failure += ", but reloading them failed too: " + *why;
     else if (r.spec.contains("reload"))
       failure += " and reloaded";
@@ -452,11 +455,13 @@ class DeploymentTargetProvider : public Provider {
   // The reload command's failure, if it ran and failed.
   // It runs in the config directory, so relative paths in its argv mean
   // what they mean in the rest of the config.
-  std::optional<std::string> reload(const nlohmann::json& spec, const std::string& dir) const {
+  std::optional<std::string> reload(const nlohmann::json& spec, const std::string& dir,
+                                    const std::vector<std::string>& hidden_env) const {
     if (!spec.contains("reload")) return std::nullopt;
     const nlohmann::json& reload = spec["reload"];
     std::vector<std::string> argv = reload.value("command", std::vector<std::string>{});
-    ProcessResult res = effects_.processes->run(argv, dir, duration_of(reload, "timeout", "30s"));
+    ProcessResult res =
+        effects_.processes->run(argv, dir, hidden_env, duration_of(reload, "timeout", "30s"));
     if (res.ok()) return std::nullopt;
     return "reload command " + (argv.empty() ? std::string("(empty)") : argv[0]) + " " +
            describe(res);
@@ -489,20 +494,28 @@ class DeploymentTargetProvider : public Provider {
 
   // Drift of the endpoint a deployment verified: serving another
   // certificate is MODIFIED; not answering is NOT_CHECKED (a stopped
-  // service is not a changed deployment).
+  // service is not a changed deployment). A mismatch is asked again twice:
+  // a server that is reloading finishes old connections with its previous
+  // workers, which still hold the previous certificate.
   void observe_endpoint(const RecordedResource& recorded, Observation& o) const {
     const nlohmann::json tls = recorded.attributes.value("verify_tls", nlohmann::json());
     if (!tls.is_object()) return;
     const std::string address = tls.value("address", ""), sni = tls.value("serverName", "");
     const std::string want = tls.value("fingerprint_sha256", "");
-    try {
-      ServedCertificate got = effects_.tls->served(address, sni, std::chrono::milliseconds(3000));
-      if (got.fingerprint_sha256 != want)
-        o.note(Observation::kModified, address + " (SNI " + sni + ") serves serial " + got.serial +
-                                           ", not the deployed " + tls.value("serial", ""));
-    } catch (const Error& e) {
-      o.note(Observation::kNotChecked, address + " not checked: " + e.what());
+    std::string other;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      try {
+        ServedCertificate got = effects_.tls->served(address, sni, std::chrono::milliseconds(3000));
+        if (got.fingerprint_sha256 == want) return;
+        other = got.serial;
+      } catch (const Error& e) {
+        o.note(Observation::kNotChecked, address + " not checked: " + e.what());
+        return;
+      }
     }
+    o.note(Observation::kModified, address + " (SNI " + sni + ") serves serial " + other +
+                                       ", not the deployed " + tls.value("serial", ""));
   }
 
   static std::string octal(unsigned mode) {
@@ -512,7 +525,7 @@ class DeploymentTargetProvider : public Provider {
   }
 
   static void compare_private_key(const RecordedResource& recorded, const std::string& source,
-                                  const std::string& path, const SecretBytes& content,
+                                  const std::string& path, bool der, const SecretBytes& content,
                                   ObserveContext& ctx, Observation& o) {
     const RecordedResource* src = ctx.state.find(source);
     if (!src || !src->objects.count("privateKey")) {
@@ -533,6 +546,7 @@ class DeploymentTargetProvider : public Provider {
     }
     try {
       SecretBytes key = ctx.keyring->open(object_id(*src, "privateKey"), private_key_context(*src));
+      if (der) key = pem_to_der(key.view(), source + "'s key");
       if (key.view() != content.view()) o.note(Observation::kModified, path + " was changed");
     } catch (const Error&) {
       o.note(Observation::kNotChecked,

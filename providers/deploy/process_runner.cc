@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string_view>
 #include <thread>
 
 #include "util/file_io.h"
@@ -60,6 +62,7 @@ std::string describe(const ProcessResult& r) {
 }
 
 ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv, const std::string& cwd,
+                                      const std::vector<std::string>& hidden_env,
                                       std::chrono::milliseconds timeout) {
   ProcessResult result;
   if (argv.empty()) {
@@ -97,8 +100,16 @@ ProcessResult PosixProcessRunner::run(const std::vector<std::string>& argv, cons
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    if (std::find(hidden_env.begin(), hidden_env.end(), name) == hidden_env.end())
+      env.push_back(*e);
+  }
+  env.push_back(nullptr);
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
+  int rc = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   write_end = Fd();

@@ -25,15 +25,18 @@ class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
   // Runs argv (argv[0] looked up in PATH) in directory `cwd` with stdin
-  // and stdout on /dev/null, waits at most `timeout`, then kills its
-  // process group.
+  // and stdout on /dev/null and this process's environment minus the
+  // variables named in `hidden_env` (the root key's), waits at most
+  // `timeout`, then kills its process group.
   virtual ProcessResult run(const std::vector<std::string>& argv, const std::string& cwd,
+                            const std::vector<std::string>& hidden_env,
                             std::chrono::milliseconds timeout) = 0;
 };
 
 class PosixProcessRunner : public ProcessRunner {
  public:
   ProcessResult run(const std::vector<std::string>& argv, const std::string& cwd,
+                    const std::vector<std::string>& hidden_env,
                     std::chrono::milliseconds timeout) override;
 };
 

@@ -52,3 +52,21 @@ placeholder_cert() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -subj "/CN=placeholder" -keyout "$1/$2.key" -out "$1/$2.crt" 2>/dev/null
 }
+
+# serves ADDR NAME SERIAL: true once ADDR serves SERIAL for SNI NAME three
+# handshakes in a row, within 10 s. After a reload nginx's old workers
+# finish their connections and may still answer a few handshakes with the
+# previous certificate, so one handshake proves nothing either way.
+serves() {
+  local streak=0
+  for _ in $(seq 100); do
+    if [ "$(served_serial "$1" "$2")" = "$3" ]; then
+      streak=$((streak + 1))
+      [ "$streak" -ge 3 ] && return 0
+    else
+      streak=0
+      sleep 0.1
+    fi
+  done
+  return 1
+}

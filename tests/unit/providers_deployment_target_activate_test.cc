@@ -31,8 +31,10 @@ class FakeRunner : public ProcessRunner {
  public:
   explicit FakeRunner(std::filesystem::path watched) : watched_(std::move(watched)) {}
   ProcessResult run(const std::vector<std::string>& argv, const std::string& cwd,
+                    const std::vector<std::string>& hidden_env,
                     std::chrono::milliseconds) override {
     calls.push_back({argv, cwd, read_file(watched_)});
+    hidden = hidden_env;
     ProcessResult r;
     r.started = true;
     r.exit_status = results.empty() ? 0 : results.front();
@@ -46,6 +48,7 @@ class FakeRunner : public ProcessRunner {
     std::string certificate;  // the file's content when it ran
   };
   std::vector<Call> calls;
+  std::vector<std::string> hidden;
   std::deque<int> results;  // exit statuses, then 0
 
  private:
@@ -150,6 +153,7 @@ TEST_F(DeploymentTargetActivateTest, ReloadsAfterTheFilesChangeThenVerifies) {
   ASSERT_EQ(runner->calls.size(), 1u);
   EXPECT_THAT(runner->calls[0].argv, ::testing::ElementsAre("nginx", "-s", "reload"));
   EXPECT_EQ(runner->calls[0].cwd, dir.path().string());
+  EXPECT_THAT(runner->hidden, ::testing::Contains("KEYFORM_ROOT_KEY"));
   EXPECT_NE(runner->calls[0].certificate, first_cert);  // the new files were in place
   EXPECT_EQ(probe->last_address, "127.0.0.1:8443");
   EXPECT_EQ(probe->last_sni, "127.0.0.1");  // serverName defaults to the host
@@ -212,6 +216,13 @@ TEST_F(DeploymentTargetActivateTest, DriftSeesAnEndpointServingAnotherCertificat
   ObserveContext ctx{world.config, world.state, kNow, &world.keyring()};
   EXPECT_EQ(target->observe(*world.state.find(kTarget), ctx).status, Observation::kInSync);
 
+  // A reloading server: one handshake still gets the previous certificate.
+  const std::string deployed = served;
+  int calls = 0;
+  probe->serving = [&] { return ServedCertificate{++calls == 1 ? "ffff" : deployed, "1"}; };
+  EXPECT_EQ(target->observe(*world.state.find(kTarget), ctx).status, Observation::kInSync);
+
+  probe->serving = [&] { return ServedCertificate{served, "1"}; };
   served = "ffff";
   Observation o = target->observe(*world.state.find(kTarget), ctx);
   EXPECT_EQ(o.status, Observation::kModified);

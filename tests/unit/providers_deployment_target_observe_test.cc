@@ -126,5 +126,17 @@ TEST_F(DeploymentTargetObserveTest, RepairRewritesTheFiles) {
   EXPECT_EQ(observe().status, Observation::kInSync);
 }
 
+TEST_F(DeploymentTargetObserveTest, ADerKeyIsComparedAsDer) {
+  world.put("DeploymentTarget", "web",
+            {{"source", "Certificate/web"},
+             {"files", {{{"path", "out/key.der"}, {"content", "privateKey"}, {"format", "der"}}}}});
+  deploy(ActionType::kDeploy);
+  EXPECT_EQ(observe().status, Observation::kInSync);
+  append("out/key.der", "x");
+  Observation o = observe();
+  EXPECT_EQ(o.status, Observation::kModified);
+  EXPECT_THAT(o.details, ElementsAre("out/key.der was changed"));
+}
+
 }  // namespace
 }  // namespace keyform
