@@ -30,17 +30,12 @@ class CaLifecycleTest : public ::testing::Test {
 
   // Runs an action the harness cannot express (revocations, no desired).
   RecordedResource run(const Action& action, const Resource* desired) {
-    NoFiles files;
+    testing::NoFileSystem files;
     ApplyContext ctx{
         action,          desired, world.state.find(action.address), {}, world.config, kNow + 1,
         world.keyring(), files};
     return ca->apply(ctx);
   }
-
-  struct NoFiles : FileSystem {
-    void write_group(std::vector<FileToWrite>&) override {}
-    void remove(const std::filesystem::path&, const std::filesystem::path&) override {}
-  };
 
   std::unique_ptr<Provider> ca = make_certificate_authority_provider();
   std::unique_ptr<Provider> cert = make_certificate_provider();
