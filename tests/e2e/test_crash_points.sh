@@ -3,6 +3,7 @@
 # finish the work: every certificate verifies and matches its key, every
 # deployed file is whole, no temp file is left, and a final plan is clean.
 source "$(dirname "$0")/lib.sh"
+local_only "crash points in the state directory's files"
 
 check_world() {
   local ex=$1 label=$2
