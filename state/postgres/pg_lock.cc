@@ -68,9 +68,8 @@ std::vector<PgLockHolder> pg_lock_holders(PgConnection& c) {
   return out;
 }
 
-std::unique_ptr<StateLock> take_pg_lock(const std::string& dsn, const std::string& source,
-                                        LockMode mode, const std::string& operation) {
-  auto conn = std::make_unique<PgConnection>(dsn, source);
+std::unique_ptr<StateLock> take_pg_lock(std::unique_ptr<PgConnection>& conn, LockMode mode,
+                                        const std::string& operation) {
   const bool exclusive = mode == LockMode::kExclusive;
   PgResult got = conn->exec(exclusive ? "SELECT pg_try_advisory_lock($1, $2)"
                                       : "SELECT pg_try_advisory_lock_shared($1, $2)",

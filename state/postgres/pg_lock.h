@@ -19,10 +19,11 @@
 
 namespace keyform {
 
-// Takes the lock on a new connection, or throws LockedError naming the
-// holder (exit code 3).
-std::unique_ptr<StateLock> take_pg_lock(const std::string& dsn, const std::string& source,
-                                        LockMode mode, const std::string& operation);
+// Takes the lock on `conn`, which the returned lock then owns; or throws
+// LockedError naming the holder (exit code 3) and leaves `conn` to the
+// caller, so a caller that waits retries on the same connection.
+std::unique_ptr<StateLock> take_pg_lock(std::unique_ptr<PgConnection>& conn, LockMode mode,
+                                        const std::string& operation);
 
 struct PgLockHolder {
   LockInfo info;

@@ -63,7 +63,9 @@ class PostgresBackend : public Backend {
   void create(const State& initial) override;
   std::unique_ptr<StateLock> lock(LockMode mode, const std::string& operation) override {
     require_state();
-    return take_pg_lock(db_.dsn(), db_.source(), mode, operation);
+    if (!lock_conn_ || !lock_conn_->ok())
+      lock_conn_ = std::make_unique<PgConnection>(db_.dsn(), db_.source());
+    return take_pg_lock(lock_conn_, mode, operation);
   }
   void force_unlock(const std::string& lock_id) override {
     require_state();
@@ -95,6 +97,9 @@ class PostgresBackend : public Backend {
   PgTarget target_;
   mutable PgSharedConnection db_;
   PgObjectStore objects_;
+  // The connection the next lock() tries on: kept across refused tries (a
+  // run waiting with --lock-timeout), handed to the lock when it is taken.
+  std::unique_ptr<PgConnection> lock_conn_;
   std::optional<Head> head_;  // from the last load or write
   std::optional<std::string> lineage_;
   // Intents this instance appended with no done/remove/failed yet: a
