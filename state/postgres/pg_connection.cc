@@ -136,6 +136,23 @@ void PgConnection::exec_script(const std::string& sql) {
   if (!msg.empty()) throw Error("postgres (" + target_.str() + "): " + redact(trimmed(msg)));
 }
 
+PgConnectionPool::Lease::Lease(PgConnectionPool& p) : pool(p) {
+  {
+    std::lock_guard<std::mutex> hold(pool.mu_);
+    if (!pool.idle_.empty()) {
+      conn = std::move(pool.idle_.back());
+      pool.idle_.pop_back();
+    }
+  }
+  if (!conn) conn = std::make_unique<PgConnection>(pool.dsn_, pool.source_);
+}
+
+PgConnectionPool::Lease::~Lease() {
+  if (!conn || !conn->idle()) return;
+  std::lock_guard<std::mutex> hold(pool.mu_);
+  pool.idle_.push_back(std::move(conn));
+}
+
 PgTransaction::PgTransaction(PgConnection& c, const char* begin) : c_(c) { c_.exec(begin); }
 
 PgTransaction::~PgTransaction() {

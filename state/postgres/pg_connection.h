@@ -4,8 +4,8 @@
 // of sealed objects), transactions, and errors that never carry the
 // connection string or its password.
 //
-// Not thread-safe: a PgConnection is used by one thread at a time (the
-// backend guards its data connection with a mutex).
+// Not thread-safe: a PgConnection is used by one thread at a time
+// (PgConnectionPool hands each caller its own).
 #include <libpq-fe.h>
 
 #include <memory>
@@ -69,6 +69,8 @@ class PgConnection {
   void exec_script(const std::string& sql);
   // Whether the connection still works (false after the server went away).
   bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // Connected and outside any transaction: fit to hand to someone else.
+  bool idle() const { return ok() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
   const PgTarget& target() const { return target_; }
   // Removes the password and the connection string from `text`.
   std::string redact(std::string text) const;
@@ -80,25 +82,32 @@ class PgConnection {
   std::string source_;
 };
 
-// A connection opened on first use and shared between threads: with() runs
-// `f` holding the mutex, so a transaction is never interleaved with another
-// thread's statement. A connection that broke is replaced on the next use.
-class PgSharedConnection {
+// Connections opened on demand and reused: with() runs `f` on an idle
+// connection (or a new one), so threads never share one at the same time and
+// each transaction runs whole on one connection. Object writes from apply's
+// workers thus commit in parallel with the journal's appends. A connection
+// that broke or was left inside a transaction is dropped, not reused.
+class PgConnectionPool {
  public:
-  PgSharedConnection(std::string dsn, std::string source)
+  PgConnectionPool(std::string dsn, std::string source)
       : dsn_(std::move(dsn)), source_(std::move(source)) {}
   template <class F>
   auto with(F&& f) {
-    std::lock_guard<std::mutex> hold(mu_);
-    if (!conn_ || !conn_->ok()) conn_ = std::make_unique<PgConnection>(dsn_, source_);
-    return f(*conn_);
+    Lease lease(*this);
+    return f(*lease.conn);
   }
   const std::string& dsn() const { return dsn_; }
   const std::string& source() const { return source_; }
 
  private:
+  struct Lease {
+    explicit Lease(PgConnectionPool& p);
+    ~Lease();
+    PgConnectionPool& pool;
+    std::unique_ptr<PgConnection> conn;
+  };
   std::mutex mu_;
-  std::unique_ptr<PgConnection> conn_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
   std::string dsn_;
   std::string source_;
 };

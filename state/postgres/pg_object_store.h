@@ -2,7 +2,7 @@
 // Sealed objects in keyform.objects: id, bytes, sha256 of the bytes. Like the
 // local store it never replaces an object with different bytes, and get()
 // checks the checksum, so a damaged row is an error rather than a key that
-// fails to open later. Thread-safe (PgSharedConnection).
+// fails to open later. Thread-safe (PgConnectionPool).
 #include "state/object_store.h"
 #include "state/postgres/pg_connection.h"
 
@@ -10,7 +10,7 @@ namespace keyform {
 
 class PgObjectStore : public ObjectStore {
  public:
-  explicit PgObjectStore(PgSharedConnection& db) : db_(db) {}
+  explicit PgObjectStore(PgConnectionPool& db) : db_(db) {}
   void put(const std::string& id, std::string_view bytes) override;
   std::string get(const std::string& id) const override;
   bool exists(const std::string& id) const override;
@@ -18,7 +18,7 @@ class PgObjectStore : public ObjectStore {
   std::vector<std::string> list() const override;  // sorted
 
  private:
-  PgSharedConnection& db_;
+  PgConnectionPool& db_;
 };
 
 }  // namespace keyform

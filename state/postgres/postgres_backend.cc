@@ -95,7 +95,7 @@ class PostgresBackend : public Backend {
   Head read_head(PgConnection& c);
 
   PgTarget target_;
-  mutable PgSharedConnection db_;
+  mutable PgConnectionPool db_;
   PgObjectStore objects_;
   // The connection the next lock() tries on: kept across refused tries (a
   // run waiting with --lock-timeout), handed to the lock when it is taken.

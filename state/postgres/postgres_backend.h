@@ -18,8 +18,9 @@
 // must do so by exactly one, and history's primary key on serial refuses a
 // serial written twice, so the serial history has no gaps and no repeats.
 //
-// One thread calls the Backend; objects() may be used from any thread (they
-// share the data connection under a mutex). The lock has its own connection.
+// One thread calls the Backend; objects() may be used from any thread (each
+// call leases a connection of its own from a PgConnectionPool). The lock has
+// its own connection, held for the run.
 #include <memory>
 #include <string>
 
