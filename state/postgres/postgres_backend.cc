@@ -23,17 +23,6 @@ struct Head {
   uint64_t version = 0;
 };
 
-const char* history_type(JournalRecord::Type t) {
-  switch (t) {
-    case JournalRecord::Type::kDone:
-      return "done";
-    case JournalRecord::Type::kRemove:
-      return "remove";
-    default:
-      return "meta";
-  }
-}
-
 // A text[] literal for ANY($n::text[]).
 std::string text_array(const std::vector<std::string>& items) {
   std::string out = "{";
@@ -93,6 +82,7 @@ class PostgresBackend : public Backend {
   // caller's transaction; throws when another writer moved it.
   void swap_head(PgConnection& c, uint64_t next_serial, const std::string* snapshot);
   Head read_head(PgConnection& c);
+  [[noreturn]] void throw_conflict(PgConnection& c);
 
   PgTarget target_;
   mutable PgConnectionPool db_;
@@ -199,7 +189,10 @@ void PostgresBackend::swap_head(PgConnection& c, uint64_t next_serial,
   }
   sql += " WHERE id = 1 AND serial = $2 AND version = $3 AND lineage = $4";
   PgResult r = c.exec(sql, params);
-  if (r.affected() == 1) return;
+  if (r.affected() != 1) throw_conflict(c);
+}
+
+void PostgresBackend::throw_conflict(PgConnection& c) {
   Head now = read_head(c);
   throw Error("the state changed underneath this run: it expected serial " +
               std::to_string(head_->serial) + " (write " + std::to_string(head_->version) +
@@ -209,15 +202,36 @@ void PostgresBackend::swap_head(PgConnection& c, uint64_t next_serial,
               "runner taking the lock? (a transaction-mode pooler breaks it: docs/postgres.md)");
 }
 
+// One statement, so one round trip and one transaction: the compare-and-swap
+// on the head row, then the journal and history rows, inserted only when the
+// swap matched (they select FROM head). No row back means another writer
+// moved the head and nothing was written.
+constexpr const char* kAppendSql = R"sql(
+WITH head AS (
+  UPDATE keyform.state SET serial = $1, version = version + 1, updated_at = now()
+   WHERE id = 1 AND serial = $2 AND version = $3 AND lineage = $4
+  RETURNING version),
+rec AS (
+  SELECT * FROM unnest($5::smallint[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+                       $10::boolean[])
+    WITH ORDINALITY AS r(type, serial, action_id, address, payload, advances, n)),
+j AS (
+  INSERT INTO keyform.journal (type, serial, action_id, address, payload)
+  SELECT type, serial, action_id, address, convert_to(payload, 'UTF8') FROM rec, head ORDER BY n),
+h AS (
+  INSERT INTO keyform.history (serial, type, address, action_id)
+  SELECT serial, CASE type WHEN 2 THEN 'done' WHEN 3 THEN 'remove' ELSE 'meta' END, address,
+         action_id
+    FROM rec, head WHERE advances)
+SELECT version FROM head)sql";
+
 void PostgresBackend::append(const std::vector<JournalRecord>& records) {
   if (records.empty()) return;
   db_.with([&](PgConnection& c) {
-    PgTransaction tx(c);
     if (!head_) head_ = read_head(c);
     // Serials advance one at a time: no gaps, no repeats.
     uint64_t serial = head_->serial;
-    std::vector<std::string> payloads;
-    std::vector<bool> advances;
+    std::vector<std::string> types, serials, action_ids, addresses, payloads, advances;
     for (const JournalRecord& r : records) {
       bool adv = r.type == JournalRecord::Type::kDone || r.type == JournalRecord::Type::kRemove ||
                  (r.type == JournalRecord::Type::kMeta && r.serial != serial);
@@ -225,27 +239,23 @@ void PostgresBackend::append(const std::vector<JournalRecord>& records) {
         throw Error("refusing to journal serial " + std::to_string(r.serial) + " for " + r.address +
                     " after serial " + std::to_string(serial) + ": serials advance by one");
       if (adv) ++serial;
-      advances.push_back(adv);
+      types.push_back(std::to_string(static_cast<int>(r.type)));
+      serials.push_back(std::to_string(r.serial));
+      action_ids.push_back(r.action_id);
+      addresses.push_back(r.address);
       payloads.push_back(encode_record_payload(r));
+      advances.push_back(adv ? "t" : "f");
     }
-    swap_head(c, serial, nullptr);
-    for (size_t i = 0; i < records.size(); ++i) {
-      const JournalRecord& r = records[i];
-      c.exec(
-          "INSERT INTO keyform.journal (type, serial, action_id, address, payload) "
-          "VALUES ($1, $2, $3, $4, $5)",
-          {PgParam::integer(static_cast<int>(r.type)),
-           PgParam::integer(static_cast<int64_t>(r.serial)), PgParam::text(r.action_id),
-           PgParam::text(r.address), PgParam::bytes(payloads[i])});
-      if (advances[i])
-        c.exec(
-            "INSERT INTO keyform.history (serial, type, address, action_id) "
-            "VALUES ($1, $2, $3, $4)",
-            {PgParam::integer(static_cast<int64_t>(r.serial)), PgParam::text(history_type(r.type)),
-             PgParam::text(r.address), PgParam::text(r.action_id)});
-    }
-    tx.commit();
-    head_ = Head{serial, head_->version + 1};
+    PgResult r = c.exec(kAppendSql,
+                        {PgParam::integer(static_cast<int64_t>(serial)),
+                         PgParam::integer(static_cast<int64_t>(head_->serial)),
+                         PgParam::integer(static_cast<int64_t>(head_->version)),
+                         PgParam::text(lineage_.value_or("")), PgParam::text(text_array(types)),
+                         PgParam::text(text_array(serials)), PgParam::text(text_array(action_ids)),
+                         PgParam::text(text_array(addresses)), PgParam::text(text_array(payloads)),
+                         PgParam::text(text_array(advances))});
+    if (r.rows() != 1) throw_conflict(c);
+    head_ = Head{serial, static_cast<uint64_t>(r.integer(0, 0))};
   });
   for (const JournalRecord& r : records) {
     if (r.type == JournalRecord::Type::kIntent) {
