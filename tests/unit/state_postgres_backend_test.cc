@@ -46,6 +46,9 @@ class PgServer {
     static PgServer s;
     return s;
   }
+  // Server binaries exist (else the tests skip); when they do, a server
+  // that would not start fails the tests.
+  bool binaries() const { return binaries_; }
   bool available() const { return !admin_dsn_.empty(); }
   // A fresh, empty database; returns its connection string.
   std::string fresh_database() {
@@ -64,11 +67,14 @@ class PgServer {
 
  private:
   PgServer() {
-    if (run_capture("ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null").empty()) return;
+    binaries_ =
+        std::system(("bash -c 'source " + kScript + " && [ -x \"$PG_BIN/initdb\" ]'").c_str()) == 0;
+    if (!binaries_) return;
     admin_dsn_ = run_capture("bash -c 'source " + kScript + " && pg_start " +
                              (dir_.path() / "pg").string() + " >&2 && echo $PG_ADMIN_DSN'");
   }
   testing::TempDir dir_;
+  bool binaries_ = false;
   std::string admin_dsn_;
   int count_ = 0;
 };
@@ -76,7 +82,8 @@ class PgServer {
 class PostgresBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!PgServer::get().available()) GTEST_SKIP() << "no PostgreSQL server binaries";
+    if (!PgServer::get().binaries()) GTEST_SKIP() << "no PostgreSQL server binaries";
+    ASSERT_TRUE(PgServer::get().available()) << "the PostgreSQL server did not start";
     dsn_ = PgServer::get().fresh_database();
   }
   std::unique_ptr<Backend> backend() { return make_postgres_backend(dsn_, "$TEST_DSN"); }
