@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "state/postgres/pg_connection.h"
+
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -72,24 +74,34 @@ struct Setup {
   fs::path work;
 };
 
-// A config of `certs` certificates (2 * certs + 11 resources), initialised
-// and applied; returns the first apply's run.
-Run applied(const Setup& s, const fs::path& dir, long certs) {
-  fs::remove_all(dir);
-  must({s.gen, dir.string(), std::to_string(certs), "10"});
-  must({s.keyform, "-C", dir.string(), "init"});
-  return must({s.keyform, "-C", dir.string(), "--parallelism", "2", "apply", "--auto-approve"});
+// Where the state goes: the global flags and environment of every keyform
+// run (empty: the local backend keyform.yaml names).
+struct Target {
+  std::vector<std::string> flags;  // e.g. --backend postgres
+  std::vector<std::string> env;    // e.g. KEYFORM_PG_DSN=...
+};
+
+std::vector<std::string> keyform_args(const Setup& s, const fs::path& dir, const Target& t,
+                                      std::vector<std::string> args) {
+  std::vector<std::string> all = {s.keyform, "-C", dir.string()};
+  all.insert(all.end(), t.flags.begin(), t.flags.end());
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
 }
 
-// The median of 3 no-op plans; `global` (e.g. {"--rev", "HEAD"}) goes
-// before the command.
-Run noop_plan(const Setup& s, const fs::path& dir, const std::vector<std::string>& global = {}) {
+// A config of `certs` certificates (2 * certs + 11 resources), initialised
+// and applied; returns the first apply's run.
+Run applied(const Setup& s, const fs::path& dir, long certs, const Target& t = {}) {
+  fs::remove_all(dir);
+  must({s.gen, dir.string(), std::to_string(certs), "10"});
+  must(keyform_args(s, dir, t, {"init"}), t.env);
+  return must(keyform_args(s, dir, t, {"--parallelism", "2", "apply", "--auto-approve"}), t.env);
+}
+
+Run noop_plan(const Setup& s, const fs::path& dir, const Target& t = {}) {
   std::vector<Run> runs;
   for (int i = 0; i < 3; ++i) {
-    std::vector<std::string> args{s.keyform, "-C", dir.string()};
-    args.insert(args.end(), global.begin(), global.end());
-    for (const char* a : {"plan", "--detailed-exitcode"}) args.push_back(a);
-    Run r = run(args);
+    Run r = run(keyform_args(s, dir, t, {"plan", "--detailed-exitcode"}), t.env);
     if (r.status != 0) {
       std::fprintf(stderr, "bench: no-op plan in %s exited %d\n", dir.c_str(), r.status);
       std::exit(1);
@@ -160,9 +172,40 @@ std::string openssl_speed_ecdsa() {
   return "openssl speed ecdsap256 (sign, verify, sign/s, verify/s): " + last;
 }
 
+// The local and postgres backends side by side: first apply and no-op plan
+// at 1,001 and 10,001 resources. `admin_dsn` is a libpq URI ending in
+// /DBNAME for a role that may create databases; each size gets a fresh one.
+void compare_backends(const Setup& s, const std::string& admin_dsn) {
+  for (long certs : {495L, 4995L}) {
+    for (const char* backend : {"local", "postgres"}) {
+      Target t{{"--backend", backend}, {}};
+      if (std::string(backend) == "postgres") {
+        std::string db = "keyform_bench_" + std::to_string(certs);
+        keyform::PgConnection admin(admin_dsn, "KEYFORM_BENCH_PG_DSN");
+        admin.exec("DROP DATABASE IF EXISTS " + db);
+        admin.exec("CREATE DATABASE " + db);
+        t.env.push_back("KEYFORM_PG_DSN=" + admin_dsn.substr(0, admin_dsn.rfind('/') + 1) + db);
+      }
+      fs::path dir = s.work / (std::string(backend) + std::to_string(certs));
+      Run first = applied(s, dir, certs, t);
+      Run plan = noop_plan(s, dir, t);
+      std::printf(
+          "%-8s %6ld resources: first apply %.2f s = %.0f certificates/s (%.0f actions/s), "
+          "peak %.0f MB; no-op plan %.3f s, peak %.0f MB\n",
+          backend, 2 * certs + 11, first.seconds, certs / first.seconds,
+          (2 * certs + 11) / first.seconds, first.peak_mb, plan.seconds, plan.peak_mb);
+      std::fflush(stdout);
+      fs::remove_all(dir);
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: keyform_bench KEYFORM GEN_CONFIG [WORKDIR]\n");
+    std::fprintf(stderr,
+                 "usage: keyform_bench KEYFORM GEN_CONFIG [WORKDIR] [--compare-backends]\n"
+                 "  --compare-backends: only local vs postgres (admin URI in "
+                 "KEYFORM_BENCH_PG_DSN)\n");
     return 1;
   }
   Setup s{fs::absolute(argv[1]).string(), fs::absolute(argv[2]).string(),
@@ -170,6 +213,16 @@ int main(int argc, char** argv) {
   fs::create_directories(s.work);
   setenv("KEYFORM_ROOT_KEY", "", 1);
   unsetenv("KEYFORM_ROOT_KEY");
+  if (argc > 4 && std::string(argv[4]) == "--compare-backends") {
+    const char* dsn = std::getenv("KEYFORM_BENCH_PG_DSN");
+    if (!dsn || !*dsn) {
+      std::fprintf(stderr, "bench: set KEYFORM_BENCH_PG_DSN to an admin connection URI\n");
+      return 1;
+    }
+    compare_backends(s, dsn);
+    fs::remove_all(s.work);
+    return 0;
+  }
 
   std::printf("machine: %ld cores\n", sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("limit: EC P-256 key generation (EVP, 1 thread): %.0f/s\n", ec_keygen_per_second());
@@ -197,7 +250,7 @@ int main(int argc, char** argv) {
   // (every file read from the object database instead of the disk).
   commit_config(s.work / "c5000");
   Run pw = noop_plan(s, s.work / "c5000");
-  Run pr = noop_plan(s, s.work / "c5000", {"--rev", "HEAD"});
+  Run pr = noop_plan(s, s.work / "c5000", Target{{"--rev", "HEAD"}, {}});
   std::printf("no-op plan, 10,001 resources in a git working tree: %.3f s, peak %.0f MB\n",
               pw.seconds, pw.peak_mb);
   std::printf("no-op plan, 10,001 resources from --rev HEAD: %.3f s, peak %.0f MB\n", pr.seconds,

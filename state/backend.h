@@ -23,6 +23,11 @@ struct LockInfo {
   std::string str() const;  // "apply by alice@ci-7 (pid 4711) since ..., lock id ..."
 };
 
+// A LockInfo for this process taking the lock now: a random id, the user,
+// this host, this pid, `operation`, the time.
+LockInfo new_lock_info(const std::string& operation);
+std::string this_host_name();
+
 // Held until destroyed.
 class StateLock {
  public:
@@ -62,6 +67,9 @@ class Backend {
   // then empties the journal.
   virtual void checkpoint(const State& state) = 0;
   virtual ObjectStore& objects() = 0;
+  // Brings storage an older keyform made up to this version's layout (init
+  // runs it); says what it did, "" when nothing was needed.
+  virtual std::string upgrade() { return {}; }
 };
 
 // Applies one journal record to a state (shared by every backend's replay).

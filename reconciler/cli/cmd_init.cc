@@ -27,6 +27,7 @@ std::optional<SecretBytes> existing_root_key(const Workspace& ws) {
 int run_init(const GlobalOptions& global) {
   Workspace ws(global);
   Backend& backend = ws.backend_uninitialized();
+  if (std::string upgraded = backend.upgrade(); !upgraded.empty()) std::cout << upgraded << "\n";
   if (backend.initialized()) {
     std::cout << "keyform is already initialised: " << backend.describe() << ". Nothing to do.\n";
     return kExitOk;
@@ -37,8 +38,12 @@ int run_init(const GlobalOptions& global) {
     key = random_secret(32);
     std::filesystem::path file = ws.default_root_key_file();
     // A directory keyform creates is 0700; one that exists keeps its mode.
-    if (std::filesystem::create_directories(file.parent_path()))
+    // A directory keyform creates for the key also keeps it out of git
+    // (with the local backend it is the state directory, which does anyway).
+    if (std::filesystem::create_directories(file.parent_path())) {
       std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all);
+      write_file_durable(file.parent_path() / ".gitignore", "*\n", 0644);
+    }
     SecretBytes text(4 * ((key->size() + 2) / 3) + 1);
     int len = EVP_EncodeBlock(text.data(), key->data(), static_cast<int>(key->size()));
     text.data()[len] = '\n';

@@ -1,7 +1,8 @@
-// keyform state list | rm ADDR | unlock LOCK_ID: state surgery.
+// keyform state list | rm ADDR | unlock LOCK_ID | migrate --to TYPE: state surgery.
 #include <iostream>
 
 #include "reconciler/cli/commands.h"
+#include "reconciler/cli/state_migrate.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -43,7 +44,7 @@ int run_unlock(const GlobalOptions& global, const std::string& id) {
 }  // namespace
 
 void register_state(CLI::App& app, const GlobalOptions& global, Runner* run) {
-  CLI::App* state = app.add_subcommand("state", "State surgery: list, rm, unlock");
+  CLI::App* state = app.add_subcommand("state", "State surgery: list, rm, unlock, migrate");
   state->require_subcommand(1);
   CLI::App* list = state->add_subcommand("list", "List the recorded addresses");
   list->callback([&global, run] { *run = [&global] { return run_list(global); }; });
@@ -61,6 +62,15 @@ void register_state(CLI::App& app, const GlobalOptions& global, Runner* run) {
   unlock->callback([&global, run, lock_id] {
     *run = [&global, lock_id] { return run_unlock(global, *lock_id); };
   });
+
+  auto to = std::make_shared<std::string>();
+  CLI::App* migrate = state->add_subcommand(
+      "migrate", "Move the whole state into an empty backend of another type");
+  migrate->add_option("--to", *to, "The destination backend: postgres or local")
+      ->required()
+      ->check(CLI::IsMember({"local", "postgres"}));
+  migrate->callback(
+      [&global, run, to] { *run = [&global, to] { return run_state_migrate(global, *to); }; });
 }
 
 }  // namespace keyform::cli

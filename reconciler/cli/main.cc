@@ -22,6 +22,12 @@ int main(int argc, char** argv) {
   app.add_option("--rev", global.rev,
                  "Read the config from this git commit (REV or REV:PATH) of the repository "
                  "holding -C DIR, not from the working tree");
+  app.add_option("--backend", global.backend,
+                 "State backend, overriding keyform.yaml: local, or postgres (connection string "
+                 "from the variable keyform.yaml names, else KEYFORM_PG_DSN)")
+      ->check(CLI::IsMember({"local", "postgres"}));
+  app.add_option("--lock-timeout", global.lock_timeout,
+                 "Wait this long for the state lock (30s, 5m, ...); default: exit 3 at once");
   Runner run;
   for (CommandRegistrar r :
        {register_init, register_validate, register_plan, register_apply, register_show,

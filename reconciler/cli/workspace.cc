@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include "providers/provider.h"
 #include "reconciler/config/loader.h"
 #include "state/keyring.h"
 #include "state/local/local_backend.h"
+#include "state/postgres/postgres_backend.h"
 #include "util/error.h"
 #include "util/file_io.h"
 
@@ -30,9 +32,32 @@ Workspace::Workspace(const GlobalOptions& global) : global_(global) {
     std::cerr << "keyform: loaded " << config_.resources.size() << " resources from "
               << origin_.source->describe() << " in " << static_cast<int>(ms_since(start))
               << " ms\n";
-  if (config_.project.backend_type != "local")
-    throw Error("backend type " + config_.project.backend_type + " is not supported");
-  backend_ = make_local_backend(state_dir());
+  backend_type_ = global.backend.empty() ? config_.project.backend_type : global.backend;
+  if (backend_type_ != "local" && backend_type_ != "postgres")
+    throw Error("backend type " + backend_type_ + " is not supported (local or postgres)");
+  if (!global.lock_timeout.empty() && global.lock_timeout != "0") {
+    auto t = parse_duration(global.lock_timeout);
+    if (!t)
+      throw Error("--lock-timeout: expected a duration like 30s, 5m or 1h (got \"" +
+                  global.lock_timeout + "\")");
+    lock_timeout_ = *t;
+  }
+}
+
+std::unique_ptr<Backend> Workspace::make_backend(const std::string& type) const {
+  if (type == "local") return make_local_backend(state_dir());
+  if (type != "postgres") throw Error("backend type " + type + " is not supported");
+  const std::string& var = config_.project.backend_dsn_env;
+  const char* dsn = std::getenv(var.c_str());
+  if (!dsn || !*dsn)
+    throw Error("the postgres backend reads its connection string from $" + var +
+                ", which is not set");
+  return make_postgres_backend(dsn, "$" + var);
+}
+
+Backend& Workspace::backend_uninitialized() {
+  if (!backend_) backend_ = make_backend(backend_type_);
+  return *backend_;
 }
 
 std::filesystem::path Workspace::state_dir() const {
@@ -40,9 +65,9 @@ std::filesystem::path Workspace::state_dir() const {
 }
 
 Backend& Workspace::backend() {
-  if (!backend_->initialized())
-    throw Error("no state in " + state_dir().string() + ": run `keyform init` first");
-  return *backend_;
+  Backend& b = backend_uninitialized();
+  if (!b.initialized()) throw Error("no state in " + b.describe() + ": run `keyform init` first");
+  return b;
 }
 
 UnixTime Workspace::now() const {
@@ -109,7 +134,7 @@ SecretBytes Workspace::root_key(const State& state) const {
 Workspace::LoadedState Workspace::load_state(LockMode mode, const std::string& operation) {
   auto start = std::chrono::steady_clock::now();
   LoadedState out;
-  out.lock = backend().lock(mode, operation);
+  out.lock = lock(backend(), mode, operation);
   out.loaded = backend().load();
   print_warnings(out.loaded.warnings, style());
   if (global_.verbose)
@@ -117,6 +142,29 @@ Workspace::LoadedState Workspace::load_state(LockMode mode, const std::string& o
               << out.loaded.state.resources.size() << " recorded, " << out.loaded.journal_records
               << " journal records replayed, in " << static_cast<int>(ms_since(start)) << " ms\n";
   return out;
+}
+
+std::unique_ptr<StateLock> Workspace::lock(Backend& backend, LockMode mode,
+                                           const std::string& operation) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(lock_timeout_);
+  std::mt19937 jitter(std::random_device{}());
+  bool said = false;
+  for (;;) {
+    try {
+      return backend.lock(mode, operation);
+    } catch (const LockedError& e) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        if (lock_timeout_ == 0) throw;
+        throw LockedError(std::string(e.what()) + " (gave up after --lock-timeout " +
+                          global_.lock_timeout + ")");
+      }
+      if (!said)
+        std::cerr << "keyform: waiting up to " << global_.lock_timeout << ": " << e.what() << "\n";
+      said = true;
+    }
+    // Polling with jitter: waiters do not retry in step.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + jitter() % 200));
+  }
 }
 
 void print_warnings(const std::vector<std::string>& warnings, const Style& style) {

@@ -25,6 +25,8 @@ struct GlobalOptions {
   int parallelism = 0;  // 0: the number of cores
   bool no_color = false;
   bool verbose = false;
+  std::string backend;       // --backend: "local" or "postgres" overrides keyform.yaml
+  std::string lock_timeout;  // --lock-timeout: a duration to wait for the lock; "" fails at once
 };
 
 // A command: registered on the app; when chosen, sets `run`.
@@ -45,7 +47,11 @@ class Workspace {
   std::filesystem::path state_dir() const;
   // The backend; throws "run keyform init" when the state does not exist.
   Backend& backend();
-  Backend& backend_uninitialized() { return *backend_; }
+  Backend& backend_uninitialized();
+  // "local" or "postgres": --backend, else keyform.yaml.
+  const std::string& backend_type() const { return backend_type_; }
+  // A backend of `type` for this project (state migrate's destination).
+  std::unique_ptr<Backend> make_backend(const std::string& type) const;
   // KEYFORM_NOW when set (RFC 3339), else the system clock.
   UnixTime now() const;
   int parallelism() const;
@@ -61,6 +67,8 @@ class Workspace {
     State& state() { return loaded.state; }
   };
   LoadedState load_state(LockMode mode, const std::string& operation);
+  // Takes `backend`'s lock, waiting up to --lock-timeout while it is held.
+  std::unique_ptr<StateLock> lock(Backend& backend, LockMode mode, const std::string& operation);
   // Where init would look for or put a root key, and whether one is given.
   std::filesystem::path default_root_key_file() const;
 
@@ -69,7 +77,9 @@ class Workspace {
   ConfigOrigin origin_;
   Config config_;
   Graph graph_;
-  std::unique_ptr<Backend> backend_;
+  std::string backend_type_;
+  Seconds lock_timeout_ = 0;
+  std::unique_ptr<Backend> backend_;  // made on first use: validate needs none
 };
 
 // Prints load warnings (torn journal records, unfinished actions) to stderr.

@@ -281,9 +281,7 @@ class Loader {
       const json& b = spec["backend"];
       p.backend_type = b.value("type", "local");
       p.backend_path = b.value("path", ".keyform");
-      if (p.backend_type == "postgres")
-        report(pos(file, schema::mark_at(doc, "/spec/backend/type")),
-               "spec.backend.type: backend type postgres is not supported yet");
+      if (b.contains("dsn")) p.backend_dsn_env = b["dsn"]["env"].get<std::string>();
     }
     if (spec.contains("rootKey")) {
       const json& k = spec["rootKey"];

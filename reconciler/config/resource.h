@@ -45,8 +45,10 @@ struct Resource {
 struct Project {
   std::string name;
   std::string account;                 // owner account id
-  std::string backend_type = "local";  // "local" (postgres: a later backend)
+  std::string backend_type = "local";  // "local" or "postgres"
   std::string backend_path = ".keyform";
+  // postgres: the environment variable holding the connection string.
+  std::string backend_dsn_env = "KEYFORM_PG_DSN";
   std::string root_key_env = "KEYFORM_ROOT_KEY";
   std::string root_key_file;  // set when rootKey: {file: PATH}
   nlohmann::json defaults = nlohmann::json::object();

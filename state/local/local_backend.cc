@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "state/journal.h"
+#include "state/journal_replay.h"
 #include "state/local/file_lock.h"
 #include "state/local/local_object_store.h"
 #include "state/local/snapshot_file.h"
@@ -25,21 +26,6 @@ namespace keyform {
 namespace {
 
 using nlohmann::json;
-
-std::string user_name() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  struct passwd pw;
-  struct passwd* found = nullptr;
-  char buf[4096];
-  if (::getpwuid_r(::getuid(), &pw, buf, sizeof buf, &found) == 0 && found) return pw.pw_name;
-  return "uid " + std::to_string(::getuid());
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
-}
 
 json lock_info_json(const LockInfo& i) {
   return json{{"id", i.id},   {"holder", i.holder},       {"host", i.host},
@@ -183,7 +169,7 @@ static void remove_stale_temps(const fs::path& dir) {
 }
 
 static bool holder_gone(const LockInfo& info) {
-  if (info.host != host_name() || info.pid <= 0) return false;
+  if (info.host != this_host_name() || info.pid <= 0) return false;
   return ::kill(info.pid, 0) != 0 && errno == ESRCH;
 }
 
@@ -202,13 +188,7 @@ std::unique_ptr<StateLock> LocalBackend::lock(LockMode mode, const std::string& 
         "the state is locked by another keyform run (a plan or show reading it); "
         "try again when it finishes");
   }
-  LockInfo info;
-  info.id = random_id(8);
-  info.holder = user_name();
-  info.host = host_name();
-  info.pid = static_cast<int>(::getpid());
-  info.operation = operation;
-  info.since = format_rfc3339(SystemClock().now());
+  LockInfo info = new_lock_info(operation);
   fs::path info_path;
   if (mode == LockMode::kExclusive) {
     remove_stale_temps(dir_);
@@ -238,43 +218,17 @@ void LocalBackend::force_unlock(const std::string& lock_id) {
 
 LoadResult LocalBackend::load() {
   require_dir();
-  LoadResult out;
-  out.state = decode_snapshot(read_file(snapshot_path()), snapshot_path().string());
-  const uint64_t snapshot_serial = out.state.serial;
-
+  State snapshot = decode_snapshot(read_file(snapshot_path()), snapshot_path().string());
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(journal_path(), ec)))
     throw Error(journal_path().string() +
                 " is missing: the records written since the last snapshot are gone. If you are "
                 "sure nothing was applied since then, create it as an empty file");
   JournalReadResult journal = read_journal(journal_path());
-  out.warnings = std::move(journal.warnings);
-
-  std::map<std::string, size_t> open_intents;  // action id -> index in the journal
-  uint64_t max_serial = snapshot_serial;
-  for (size_t i = 0; i < journal.records.size(); ++i) {
-    const JournalRecord& r = journal.records[i];
-    if (r.type == JournalRecord::Type::kIntent) {
-      open_intents[r.action_id] = i;
-    } else {
-      if (r.type != JournalRecord::Type::kMeta) open_intents.erase(r.action_id);
-      // Already in the snapshot: a checkpoint died before emptying the journal.
-      if (r.serial <= snapshot_serial) continue;
-      max_serial = std::max(max_serial, r.serial);
-    }
-    apply_record(out.state, r);
-    ++out.journal_records;
-  }
-
-  std::vector<size_t> unfinished;
-  for (const auto& [id, index] : open_intents) unfinished.push_back(index);
-  std::sort(unfinished.begin(), unfinished.end());
-  for (size_t index : unfinished) {
-    const JournalRecord& r = journal.records[index];
-    out.warnings.push_back(r.address + ": an earlier run started " + r.action + " (action " +
-                           r.action_id + ") and did not finish; it will be planned again");
-    out.unfinished.push_back(r);
-  }
+  ReplayResult replayed =
+      replay_journal(std::move(snapshot), journal.records, std::move(journal.warnings));
+  LoadResult out = std::move(replayed.loaded);
+  const uint64_t max_serial = replayed.max_serial;
 
   writer_.reset();
   journal_valid_bytes_ = journal.valid_bytes;

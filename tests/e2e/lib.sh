@@ -16,10 +16,37 @@ fail() {
   exit 1
 }
 
+# KEYFORM_E2E_BACKEND=postgres runs the same tests against the postgres
+# backend: one throwaway server per test script (postgres_lib.sh), a database
+# keyform_e2e, and use_example points keyform.yaml at it through
+# $KEYFORM_E2E_DSN.
+KEYFORM_E2E_BACKEND=${KEYFORM_E2E_BACKEND:-local}
+if [ "$KEYFORM_E2E_BACKEND" = postgres ]; then
+  source "$KEYFORM_SOURCE_DIR/tests/e2e/postgres_lib.sh"
+  trap 'pg_stop; rm -rf "$WORK"' EXIT
+  pg_start "$WORK/pg" || fail "cannot start PostgreSQL"
+  psql_admin -c "CREATE DATABASE keyform_e2e"
+  export KEYFORM_E2E_DSN="${PG_ADMIN_DSN%/postgres}/keyform_e2e"
+fi
+
+# local_only REASON: the test is about the local backend's files; under
+# KEYFORM_E2E_BACKEND=postgres it is skipped (exit 77, ctest's SKIP).
+local_only() {
+  if [ "$KEYFORM_E2E_BACKEND" = postgres ]; then
+    echo "SKIP: local backend only: $*"
+    exit 77
+  fi
+}
+
 # Copies an example into $WORK/<name> and prints that path.
 use_example() {
   cp -r "$KEYFORM_SOURCE_DIR/examples/$1" "$WORK/$1"
   rm -rf "$WORK/$1/.keyform" "$WORK/$1/out"
+  if [ "$KEYFORM_E2E_BACKEND" = postgres ]; then
+    sed -i 's|^  backend: .*|  backend: {type: postgres, dsn: {env: KEYFORM_E2E_DSN}}|' \
+      "$WORK/$1/keyform.yaml"
+    grep -q 'type: postgres' "$WORK/$1/keyform.yaml" || fail "use_example: no backend line in $1"
+  fi
   echo "$WORK/$1"
 }
 
@@ -28,6 +55,22 @@ init_and_apply() {
   kf "$1" init >/dev/null
   kf "$1" apply --auto-approve >/dev/null
   expect_rc 0
+}
+
+# hold_lock DIR: starts an apply in the background that stops at its
+# confirmation prompt, holding the exclusive lock; sets $holder (its pid)
+# and keeps its stdin open on fd 3 (`echo no >&3` cancels it). Its output
+# goes to $WORK/holder.out.
+hold_lock() {
+  mkfifo "$WORK/answer"
+  "$KEYFORM" --no-color -C "$1" apply <"$WORK/answer" >"$WORK/holder.out" 2>&1 &
+  holder=$!
+  exec 3>"$WORK/answer"
+  for _ in $(seq 100); do
+    grep -q "Only 'yes'" "$WORK/holder.out" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "the apply holding the lock never asked"
 }
 
 # kf DIR ARGS...: runs keyform, appending stdout and stderr to $LOG and

@@ -6,6 +6,7 @@
 # final plan is clean; and no certificate the crashed run recorded was
 # issued again by the recovering one.
 source "$(dirname "$0")/lib.sh"
+local_only "crash points in the state directory's files"
 
 for site in journal file; do
   n=1

@@ -1,5 +1,6 @@
 # keyform drift reports what moved on disk and in time; apply repairs it.
 source "$(dirname "$0")/lib.sh"
+local_only "damages object files under .keyform/objects"
 ex=$(use_example quickstart)
 init_and_apply "$ex"
 

@@ -1,6 +1,7 @@
 # No private key or root key in plaintext anywhere under .keyform/ (but the
 # root key file init created on purpose) or in anything keyform printed.
 source "$(dirname "$0")/lib.sh"
+local_only "scans the files under .keyform (tests/e2e/test_pg_lock.sh scans a database dump)"
 ex=$(use_example quickstart)
 kf "$ex" init
 kf "$ex" plan

@@ -2,6 +2,7 @@
 # refuses a live holder and clears a dead one's lock; graph and schema print
 # what editors and Graphviz read.
 source "$(dirname "$0")/lib.sh"
+local_only "reads lock.json (tests/e2e/test_pg_lock.sh covers postgres)"
 ex=$(use_example quickstart)
 init_and_apply "$ex"
 
@@ -19,11 +20,7 @@ expect_rc 1
 expect_output 'Certificate/nope is not in the state'
 
 # A lock left by a process that is gone: state unlock clears it.
-mkfifo "$WORK/answer"
-"$KEYFORM" --no-color -C "$ex" apply <"$WORK/answer" >"$WORK/holder.out" 2>&1 &
-holder=$!
-exec 3>"$WORK/answer"
-for _ in $(seq 100); do grep -q "Only 'yes'" "$WORK/holder.out" 2>/dev/null && break; sleep 0.1; done
+hold_lock "$ex"
 lock_id=$(sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p' "$ex/.keyform/lock.json")
 [ -n "$lock_id" ] || fail "no lock id in lock.json"
 kf "$ex" state unlock "$lock_id"

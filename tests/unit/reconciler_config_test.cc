@@ -385,14 +385,19 @@ TEST(ConfigLoader, KeyformYamlWithoutAProject) {
                                           "document"));
 }
 
-TEST(ConfigLoader, PostgresBackendIsNotSupportedYet) {
+TEST(ConfigLoader, PostgresBackendNamesItsDsnVariable) {
   TempDir dir;
   write_valid(dir);
   dir.write("keyform.yaml",
             "name: demo\nspec:\n  backend:\n    type: postgres\n"
             "    dsn: {env: DATABASE_URL}\n");
-  EXPECT_THAT(errors_of(dir), ElementsAre("keyform.yaml:4:11: spec.backend.type: backend type "
-                                          "postgres is not supported yet"));
+  Config c = load_config(dir.path(), fake_registry());
+  EXPECT_EQ(c.project.backend_type, "postgres");
+  EXPECT_EQ(c.project.backend_dsn_env, "DATABASE_URL");
+  dir.write("keyform.yaml", "name: demo\nspec:\n  backend: {type: postgres}\n");
+  EXPECT_EQ(load_config(dir.path(), fake_registry()).project.backend_dsn_env, "KEYFORM_PG_DSN");
+  dir.write("keyform.yaml", "name: demo\nspec:\n  backend: {type: postgres, dsn: {env: 'a b'}}\n");
+  EXPECT_EQ(errors_of(dir).size(), 1u);
 }
 
 TEST(ConfigLoader, MissingProjectDefaultKmsKeyIsReportedOnce) {

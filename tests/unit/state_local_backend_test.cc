@@ -5,6 +5,7 @@
 
 #include "state/journal.h"
 #include "state/local/local_backend.h"
+#include "tests/unit/state_records.h"
 #include "tests/unit/test_support.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -14,31 +15,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using Type = JournalRecord::Type;
-
-JournalRecord intent(const std::string& action_id, const std::string& address,
-                     const std::string& action = "create") {
-  JournalRecord r;
-  r.type = Type::kIntent;
-  r.action_id = action_id;
-  r.address = address;
-  r.action = action;
-  return r;
-}
-
-JournalRecord done(const std::string& action_id, const std::string& name, uint64_t serial) {
-  JournalRecord r;
-  r.type = Type::kDone;
-  r.serial = serial;
-  r.action_id = action_id;
-  r.address = "Secret/" + name;
-  RecordedResource e;
-  e.kind = "Secret";
-  e.name = name;
-  e.spec_digest = "digest-" + std::to_string(serial);
-  e.objects = {{"value", "00aa"}};
-  r.entry = e;
-  return r;
-}
+using testing::done;
+using testing::initial_state;
+using testing::intent;
 
 JournalRecord removal(const std::string& action_id, const std::string& address, uint64_t serial) {
   JournalRecord r;
@@ -47,13 +26,6 @@ JournalRecord removal(const std::string& action_id, const std::string& address, 
   r.action_id = action_id;
   r.address = address;
   return r;
-}
-
-State initial_state() {
-  State s;
-  s.lineage = "lineage-1";
-  s.root_key_check = "check";
-  return s;
 }
 
 class LocalBackendTest : public ::testing::Test {
