@@ -121,7 +121,7 @@ AuditVerification verify_audit(const std::vector<std::string>& lines) {
                                         std::to_string(line + 1) + ": records " +
                                         std::to_string(expected) + " and " +
                                         std::to_string(expected + 1) + " were swapped"});
-        prev = records[i + 1].hash;
+        prev = r.hash;  // the later of the two, which the next record follows
         expected += 2;
         ++i;
         continue;
