@@ -50,7 +50,11 @@ const ConditionKey* condition_key(std::string_view key) {
 bool glob_match(std::string_view p, std::string_view t) {
   // Iterative matcher with one backtrack point: linear in practice, and no
   // recursion for a pattern like "*a*a*a*".
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  // The literal prefix (most patterns are all literal) compares at memcmp speed.
+  size_t lit = p.find_first_of("*?");
+  if (lit == std::string_view::npos) return p == t;
+  if (t.size() < lit || p.substr(0, lit) != t.substr(0, lit)) return false;
+  size_t pi = lit, ti = lit, star = std::string_view::npos, mark = 0;
   while (ti < t.size()) {
     if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
       ++pi;
