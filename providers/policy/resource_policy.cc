@@ -164,6 +164,10 @@ class ResourcePolicyProvider : public Provider {
     return c;
   }
 
+  // A policy lives in the configuration and the state only: nothing outside
+  // them can move away from what was recorded.
+  Observation observe(const RecordedResource&, ObserveContext&) const override { return {}; }
+
   RecordedResource apply(ApplyContext& ctx) const override {
     if (ctx.action.type == ActionType::kDelete) return {};
     const Resource& r = *ctx.desired;

@@ -14,8 +14,10 @@ int run_print(const GlobalOptions& global, bool json) {
   std::vector<std::string> lines = ws.backend().read_audit();
   if (json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const std::string& l : lines)
-      out.push_back(nlohmann::json::parse(l, nullptr, /*allow_exceptions=*/false));
+    for (size_t i = 0; i < lines.size(); ++i) {
+      nlohmann::json j = nlohmann::json::parse(lines[i], nullptr, /*allow_exceptions=*/false);
+      out.push_back(j.is_discarded() ? nlohmann::json{{"unreadable_line", i + 1}} : j);
+    }
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
