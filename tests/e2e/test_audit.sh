@@ -51,4 +51,16 @@ expect_output '^lines 4 and 5: records 4 and 5 were swapped$'
 cp "$WORK/audit.good" "$log"
 kf "$dir" audit verify
 expect_rc 0
+
+# A failed action is recorded as failed, with its reason, and the chain goes on.
+rm -rf "$dir/out/web"
+mkdir "$WORK/elsewhere"
+ln -s "$WORK/elsewhere" "$dir/out/web"
+kf "$dir" apply --auto-approve
+expect_rc 1
+kf "$dir" audit --json
+jq -e '.[-1].outcome == "failed" and .[-1].resource == "DeploymentTarget/web" and (.[-1].detail | test("symbolic link"))' \
+  "$WORK/last.out" >/dev/null || fail "the failed action's record"
+kf "$dir" audit verify
+expect_rc 0
 echo "ok"
