@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "providers/policy/access_analysis.h"
 #include "providers/policy/policy.h"
 
 namespace keyform::cli {
@@ -47,10 +48,11 @@ std::string apply_principal(const Config& config) {
                                         : policy::owner_principal(config.project);
 }
 
-AuditingObserver::AuditingObserver(Backend& backend, ExecutionObserver& next, std::string principal)
+AuditingObserver::AuditingObserver(Backend& backend, ExecutionObserver& next, const Config& config)
     : backend_(backend),
+      config_(config),
       next_(next),
-      principal_(std::move(principal)),
+      principal_(apply_principal(config)),
       last_flush_(std::chrono::steady_clock::now()) {}
 
 void AuditingObserver::finished(const Action& a, const RecordedResource* entry,
@@ -58,11 +60,23 @@ void AuditingObserver::finished(const Action& a, const RecordedResource* entry,
   next_.finished(a, entry, took);
   add(audit_record(principal_, std::string(action_name(a.type)), a.address,
                    entry ? audit_version(entry->attributes) : "", "ok"));
+  add_secret_read(a, "ok", "");
+}
+
+void AuditingObserver::add_secret_read(const Action& a, const std::string& outcome,
+                                       const std::string& detail) {
+  const Resource* target = config_.find(a.address);
+  if (!target || target->kind != "DeploymentTarget" || a.type == ActionType::kDelete) return;
+  std::string source = target->spec.value("source", "");
+  if (!source.starts_with("Secret/")) return;
+  add(audit_record(policy::target_principal(config_, *target), "secret:GetSecretValue", source, "",
+                   outcome, detail));
 }
 
 void AuditingObserver::failed(const Action& a, const std::string& error) {
   next_.failed(a, error);
   add(audit_record(principal_, std::string(action_name(a.type)), a.address, "", "failed", error));
+  add_secret_read(a, "failed", error);
 }
 
 void AuditingObserver::skipped(const Action& a, const std::string& because) {

@@ -27,12 +27,14 @@ void audit_secret_read(Workspace& ws, const std::string& principal, const std::s
                        const std::string& detail = "");
 
 // Forwards to `next` and records each finished, failed or skipped action as
-// `principal`. Records are appended in batches (at most 100 ms or 256
+// the project's owner (apply_principal). A DeploymentTarget whose source is
+// a Secret also records the read: secret:GetSecretValue on the source, as
+// the target's principal. Records are appended in batches (at most 100 ms or 256
 // records apart) so the audit costs no fsync per action; flush() appends
 // what is left and must be called once execute() returns.
 class AuditingObserver : public ExecutionObserver {
  public:
-  AuditingObserver(Backend& backend, ExecutionObserver& next, std::string principal);
+  AuditingObserver(Backend& backend, ExecutionObserver& next, const Config& config);
   void started(const Action& a) override { next_.started(a); }
   void finished(const Action& a, const RecordedResource* entry,
                 std::chrono::milliseconds took) override;
@@ -43,7 +45,9 @@ class AuditingObserver : public ExecutionObserver {
 
  private:
   void add(AuditRecord r);
+  void add_secret_read(const Action& a, const std::string& outcome, const std::string& detail);
   Backend& backend_;
+  const Config& config_;
   ExecutionObserver& next_;
   std::string principal_;
   std::vector<AuditRecord> pending_;

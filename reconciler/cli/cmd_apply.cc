@@ -104,7 +104,7 @@ int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, K
   env.parallelism = ws.parallelism();
   env.journal_records = loaded.loaded.journal_records;
   ProgressPrinter printer(ws.style());
-  AuditingObserver audit(backend, printer, apply_principal(ws.config()));
+  AuditingObserver audit(backend, printer, ws.config());
   ExecutionResult result = execute(plan, state, env, audit);
   audit.flush();
   std::cout << "\n"
