@@ -10,6 +10,7 @@ namespace keyform {
 
 void Provider::validate(const Resource&, const Config&, const DiagnosticSink&) const {}
 void Provider::validate_all(const Config&, const ConfigDiagnosticSink&) const {}
+std::vector<std::string> Provider::located_fields(const Resource&) const { return {}; }
 
 Observation Provider::observe(const RecordedResource&, ObserveContext&) const {
   Observation o;
@@ -76,6 +77,7 @@ const ProviderRegistry& builtin_providers() {
     r.add(make_certificate_provider());
     r.add(make_deployment_target_provider());
     r.add(make_trust_bundle_provider());
+    r.add(make_resource_policy_provider());
     return r;
   }();
   return registry;

@@ -111,6 +111,10 @@ class Provider {
   // Checks across every resource of this kind (two targets writing one
   // file, say); called once per load, after validate.
   virtual void validate_all(const Config& c, const ConfigDiagnosticSink& error) const;
+  // JSON pointers whose source positions the provider needs after loading,
+  // to name file:line in what it explains later (a policy's statements);
+  // the loader records them in Resource::marks. Default: none.
+  virtual std::vector<std::string> located_fields(const Resource& r) const;
   virtual Change diff(const DiffInput& in) const = 0;
   // Carries out ctx.action. For kDelete the returned entry is ignored; the
   // executor drops the address and its objects once the removal is durable.

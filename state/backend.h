@@ -1,6 +1,7 @@
 #pragma once
 // Where the state, journal, objects and lock live. The local backend keeps
 // them in .keyform/ beside keyform.yaml; others (postgres) implement the same.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,17 @@ class Backend {
   // Brings storage an older keyform made up to this version's layout (init
   // runs it); says what it did, "" when nothing was needed.
   virtual std::string upgrade() { return {}; }
+
+  // The audit log (state/audit_log.h owns its format and chaining). Lines
+  // hold no '\n'. append_audit takes the log's own exclusive lock (not the
+  // state lock: secret reads append under a shared one), passes `make` the
+  // current last line ("" when the log is empty), appends the lines it
+  // returns, and returns once they are durable.
+  using AuditLines = std::function<std::vector<std::string>(const std::string& last_line)>;
+  virtual void append_audit(const AuditLines& make) = 0;
+  // Every complete line of the audit log, oldest first (a last line still
+  // being written is left out); empty when there is none.
+  virtual std::vector<std::string> read_audit() = 0;
 };
 
 // Applies one journal record to a state (shared by every backend's replay).

@@ -4,6 +4,7 @@
 
 #include "providers/file_system.h"
 #include "reconciler/cli/apply_commit.h"
+#include "reconciler/cli/audit_trail.h"
 #include "reconciler/cli/commands.h"
 #include "reconciler/drift.h"
 #include "reconciler/executor.h"
@@ -112,7 +113,9 @@ int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, K
   env.parallelism = ws.parallelism();
   env.journal_records = loaded.loaded.journal_records;
   ProgressPrinter printer(ws.style());
-  ExecutionResult result = execute(plan, state, env, printer);
+  AuditingObserver audit(backend, printer, ws.config());
+  ExecutionResult result = execute(plan, state, env, audit);
+  audit.flush();
   std::cout << "\n"
             << ws.style().bold(result.ok() ? "Apply complete." : "Apply failed.") << " "
             << result.succeeded << " succeeded, " << result.failed << " failed, " << result.skipped

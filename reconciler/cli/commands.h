@@ -16,6 +16,8 @@ void register_schema(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_graph(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_drift(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_ca(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_access(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_audit(CLI::App& app, const GlobalOptions& global, Runner* run);
 
 // Shared by plan and apply: flags that shape a plan, and making one.
 struct PlanFlags {

@@ -47,6 +47,9 @@ int run_state_migrate(const GlobalOptions& global, const std::string& to) {
   auto dest_lock = ws.lock(*dest, LockMode::kExclusive, "state migrate");
   std::vector<std::string> ids = source.objects().list();
   for (const std::string& id : ids) dest->objects().put(id, source.objects().get(id));
+  // The audit log moves line for line: its hash chain stays verifiable.
+  const std::vector<std::string> audit = source.read_audit();
+  if (!audit.empty()) dest->append_audit([&](const std::string&) { return audit; });
 
   // Verify from the destination as a later run will read it.
   LoadResult check = dest->load();
@@ -67,8 +70,13 @@ int run_state_migrate(const GlobalOptions& global, const std::string& to) {
       throw Error("verification failed: object " + id + " differs in " + dest->describe() +
                   "; the source is unchanged");
 
+  if (dest->read_audit() != audit)
+    throw Error("verification failed: the audit log read back from " + dest->describe() +
+                " differs from the source's; the source is unchanged");
+
   std::cout << "Migrated the state (lineage " << state.lineage << ", serial " << state.serial
-            << ", " << state.resources.size() << " resources, " << ids.size() << " objects)\n"
+            << ", " << state.resources.size() << " resources, " << ids.size() << " objects, "
+            << audit.size() << " audit records)\n"
             << "  from " << source.describe() << "\n  to   " << dest->describe() << ".\n"
             << "Verified: the state read back has sha256 " << state_digest(state)
             << " as the source's, and all " << ids.size() << " objects match by sha256.\n"

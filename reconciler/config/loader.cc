@@ -239,6 +239,8 @@ class Loader {
     r.deletion_protection = j.value("deletionProtection", false);
     if (j.contains("spec") && j["spec"].is_object()) r.spec = std::move(j["spec"]);
     r.pos = std::move(at);
+    for (const std::string& f : registry_.find(r.kind)->located_fields(r))
+      r.marks[f] = pos(file, schema::mark_at(doc, f));
     config_.by_address.emplace(r.address(), config_.resources.size());
     config_.resources.push_back(std::move(r));
     nodes_.push_back(doc);

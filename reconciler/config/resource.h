@@ -38,6 +38,9 @@ struct Resource {
   bool deletion_protection = false;
   nlohmann::json spec = nlohmann::json::object();
   SourcePos pos;  // where the document starts
+  // Positions of the fields the kind's provider asked for after loading
+  // (Provider::located_fields), by JSON pointer: "/spec/statements/2".
+  std::map<std::string, SourcePos> marks;
 
   std::string address() const { return kind + "/" + name; }
 };

@@ -13,6 +13,7 @@
 
 #include "state/journal.h"
 #include "state/journal_replay.h"
+#include "state/local/audit_file.h"
 #include "state/local/file_lock.h"
 #include "state/local/local_object_store.h"
 #include "state/local/snapshot_file.h"
@@ -95,6 +96,11 @@ class LocalBackend : public Backend {
   void append(const std::vector<JournalRecord>& records) override;
   void checkpoint(const State& state) override;
   ObjectStore& objects() override { return objects_; }
+  void append_audit(const AuditLines& make) override {
+    require_dir();
+    append_audit_file(dir_ / "audit.log", make);
+  }
+  std::vector<std::string> read_audit() override { return read_audit_file(dir_ / "audit.log"); }
 
  private:
   fs::path snapshot_path() const { return dir_ / "state.json"; }

@@ -8,6 +8,7 @@
 //   objects/     sealed objects (local_object_store.h)
 //   lock         the flock target
 //   lock.json    who holds the exclusive lock (LockInfo), while it is held
+//   audit.log    the hash-chained audit log (audit_file.h, state/audit_log.h)
 //
 // Crash safety: checkpoint() writes state.json before it replaces the
 // journal, and load() skips journal records whose serial the snapshot already

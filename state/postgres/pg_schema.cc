@@ -61,6 +61,13 @@ CREATE TABLE IF NOT EXISTS keyform.lock_holders (
   since timestamptz NOT NULL
 );
 )sql"},
+      {2, "audit log", R"sql(
+CREATE TABLE IF NOT EXISTS keyform.audit (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  line text NOT NULL,
+  written_at timestamptz NOT NULL DEFAULT now()
+);
+)sql"},
   };
   return all;
 }

@@ -64,6 +64,30 @@ class PostgresBackend : public Backend {
   void append(const std::vector<JournalRecord>& records) override;
   void checkpoint(const State& state) override;
   ObjectStore& objects() override { return objects_; }
+  // One line a row, in order. The table lock is the log's own lock (not
+  // the state lock: secret reads append under a shared one); plain reads
+  // are not blocked by it.
+  void append_audit(const AuditLines& make) override {
+    require_state();
+    db_.with([&](PgConnection& c) {
+      PgTransaction tx(c);
+      c.exec("LOCK TABLE keyform.audit IN EXCLUSIVE MODE");
+      PgResult last = c.exec("SELECT line FROM keyform.audit ORDER BY seq DESC LIMIT 1");
+      for (const std::string& line : make(last.rows() ? last.text(0, 0) : ""))
+        c.exec("INSERT INTO keyform.audit (line) VALUES ($1)", {PgParam::text(line)});
+      tx.commit();
+    });
+  }
+  std::vector<std::string> read_audit() override {
+    require_state();
+    return db_.with([&](PgConnection& c) {
+      PgResult r = c.exec("SELECT line FROM keyform.audit ORDER BY seq");
+      std::vector<std::string> out;
+      out.reserve(static_cast<size_t>(r.rows()));
+      for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+      return out;
+    });
+  }
   std::string upgrade() override {
     return db_.with([&](PgConnection& c) -> std::string {
       int had = pg_schema_version(c);
