@@ -51,6 +51,10 @@ struct Action {
   // that has no certificate (PENDING_CERTIFICATE), directly or through a
   // dependency; its reasons say which. Dependents of a waiting action wait.
   bool waiting = false;
+  // The action runs but leaves its outputs missing: a CA created with an
+  // external parent has a key and a CSR, no certificate, until `keyform ca
+  // install`. Dependents that would change wait, as for `waiting`.
+  bool pending_outputs = false;
 };
 
 }  // namespace keyform

@@ -61,6 +61,10 @@ struct Change {
   std::vector<std::string> reasons;
   // Set with type kNoOp: the change cannot be planned yet (Action::waiting).
   bool waiting = false;
+  // Set with an action that leaves its outputs missing (Action::pending_outputs).
+  bool pending_outputs = false;
+  // Why, for the dependents that wait.
+  std::string pending_reason = {};
 };
 
 struct ApplyContext {

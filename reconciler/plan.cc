@@ -73,11 +73,22 @@ void repair_drift(const Resource& desired, const std::map<std::string, Observati
 // for what; an unchanged resource keeps what it has and does not wait.
 void wait_for_dependencies(const std::vector<std::string>& dependencies,
                            const std::function<const Action*(const std::string&)>& planned,
-                           Action* a) {
+                           const std::map<std::string, std::string>& pending_reasons, Action* a) {
   if (a->type == ActionType::kNoOp) return;
   for (const std::string& dep : dependencies) {
     const Action* d = planned(dep);
-    if (!d || !d->waiting) continue;
+    if (!d || !(d->waiting || d->pending_outputs)) continue;
+    if (d->pending_outputs) {
+      auto it = pending_reasons.find(dep);
+      const std::string why = it == pending_reasons.end() ? "" : it->second;
+      if (!a->reasons.empty())
+        a->reasons.front() =
+            "would " + std::string(action_name(a->type)) + ": " + a->reasons.front();
+      a->reasons.insert(a->reasons.begin(), "waits for " + dep + ": " + why);
+      a->type = ActionType::kNoOp;
+      a->waiting = true;
+      return;
+    }
     if (!a->reasons.empty())
       a->reasons.front() = "would " + std::string(action_name(a->type)) + ": " + a->reasons.front();
     a->reasons.insert(a->reasons.begin(),
@@ -119,7 +130,8 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
   }
   const std::set<std::string> replace(options.replace.begin(), options.replace.end());
 
-  std::unordered_map<std::string, size_t> index;  // address -> position in plan.actions
+  std::unordered_map<std::string, size_t> index;       // address -> position in plan.actions
+  std::map<std::string, std::string> pending_reasons;  // Change::pending_reason by address
   auto planned = [&](const std::string& address) -> const Action* {
     auto it = index.find(address);
     return it == index.end() ? nullptr : &plan.actions[it->second];
@@ -142,7 +154,9 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     a.type = change.type;
     a.reasons = std::move(change.reasons);
     a.waiting = change.waiting;
-    wait_for_dependencies(graph.dependencies(address), planned, &a);
+    a.pending_outputs = change.pending_outputs;
+    if (a.pending_outputs) pending_reasons[address] = change.pending_reason;
+    wait_for_dependencies(graph.dependencies(address), planned, pending_reasons, &a);
     a.id = plan_action_id(state.lineage, state.serial, address, a.type);
     // Wait for the nearest changing action on every dependency path: a no-op
     // in between passes its own predecessors on.

@@ -101,22 +101,38 @@ std::optional<std::string> parent_replaced_reason(const DiffInput& in) {
 std::optional<Change> operator_action_needed(const DiffInput& in) {
   const std::string address = in.desired.address();
   if (is_pending(*in.recorded))
-    return Change{ActionType::kNoOp,
-                  {"PENDING_CERTIFICATE: get its CSR signed (keyform ca csr " + address +
-                   "), then keyform ca install " + address + " --certificate FILE [--chain FILE]"},
-                  true};
+    return no_op_because(
+        {"PENDING_CERTIFICATE: get its CSR signed (keyform ca csr " + address +
+         "), then keyform ca install " + address + " --certificate FILE [--chain FILE]"},
+        true);
   const bool external = has_external_parent(in.desired.spec);
   if (!external && !is_imported(in.desired.spec)) return std::nullopt;
   auto due = recorded_renewal_reason(in.recorded->attributes, RenewalPolicy{}, in.now);
   if (!due) return std::nullopt;
-  return Change{ActionType::kNoOp,
-                {*due + (external ? ": its parent is outside keyform: sign its CSR again (keyform "
-                                    "ca csr " +
-                                        address + ") and keyform ca install " + address
-                                  : ": it is imported: put the renewed certificate and key files "
-                                    "in place and keyform apply --replace " +
-                                        address)},
-                false};
+  return no_op_because(
+      {*due + (external ? ": its parent is outside keyform: sign its CSR again (keyform "
+                          "ca csr " +
+                              address + ") and keyform ca install " + address
+                        : ": it is imported: put the renewed certificate and key files "
+                          "in place and keyform apply --replace " +
+                              address)},
+      false);
+}
+
+Change no_op_because(std::vector<std::string> reasons, bool waiting) {
+  Change c;
+  c.reasons = std::move(reasons);
+  c.waiting = waiting;
+  return c;
+}
+
+void mark_pending_outputs(const DiffInput& in, Change& c) {
+  if (c.type != ActionType::kCreate && c.type != ActionType::kReplace) return;
+  if (!has_external_parent(in.desired.spec) || is_imported(in.desired.spec)) return;
+  const std::string address = in.desired.address();
+  c.pending_outputs = true;
+  c.pending_reason = "its new key needs a certificate from its external parent (keyform ca csr " +
+                     address + ", then keyform ca install " + address + " --certificate FILE)";
 }
 
 }  // namespace keyform::pki

@@ -45,4 +45,12 @@ std::optional<std::string> parent_replaced_reason(const DiffInput& in);
 // is PENDING_CERTIFICATE). nullopt when keyform can handle it.
 std::optional<Change> operator_action_needed(const DiffInput& in);
 
+// A no-op with reasons: waiting (for a CA's certificate), or not (the
+// operator must act).
+Change no_op_because(std::vector<std::string> reasons, bool waiting);
+
+// A create or replace of a CA with an external parent leaves it without a
+// certificate: marks the change so the planner makes its dependents wait.
+void mark_pending_outputs(const DiffInput& in, Change& c);
+
 }  // namespace keyform::pki

@@ -109,7 +109,7 @@ class CertificateProvider : public Provider {
     if (auto wait = pki::pending_issuer_reason(in, issuer)) {
       c.reasons.insert(c.reasons.begin(), *wait);
       c.reasons[1] = "would " + std::string(action_name(c.type)) + ": " + c.reasons[1];
-      return {ActionType::kNoOp, std::move(c.reasons), true};
+      return pki::no_op_because(std::move(c.reasons), true);
     }
     if (in.recorded)
       c.reasons.push_back(pki::key_choice_reason(in.desired.spec, *in.recorded, in.changed_fields,

@@ -97,10 +97,16 @@ class CertificateAuthorityProvider : public Provider {
   }
 
   Change diff(const DiffInput& in) const override {
+    Change c = decide(in);
+    pki::mark_pending_outputs(in, c);
+    return c;
+  }
+
+  Change decide(const DiffInput& in) const {
     const std::string parent = pki::parent_address(in.desired.spec);
     if (!in.recorded) {
       if (auto wait = pki::pending_issuer_reason(in, parent))
-        return {ActionType::kNoOp, {*wait, "would create: not in state"}, true};
+        return pki::no_op_because({*wait, "would create: not in state"}, true);
       return {ActionType::kCreate, {"not in state"}};
     }
     if (in.replace_requested)
@@ -119,7 +125,7 @@ class CertificateAuthorityProvider : public Provider {
     if (identity) {
       c.type = ActionType::kReplace;
       if (auto wait = pki::pending_issuer_reason(in, pki::parent_address(in.desired.spec)))
-        return {ActionType::kNoOp, {*wait, "would replace: " + c.reasons.front()}, true};
+        return pki::no_op_because({*wait, "would replace: " + c.reasons.front()}, true);
       return c;
     }
     // A CA signed outside keyform is never renewed here: validity is
@@ -141,8 +147,8 @@ class CertificateAuthorityProvider : public Provider {
     if (c.type == ActionType::kNoOp && !c.reasons.empty()) c.type = ActionType::kUpdate;
     if (c.type == ActionType::kRenew)
       if (auto wait = pki::pending_issuer_reason(in, pki::parent_address(in.desired.spec)))
-        return {ActionType::kNoOp, {*wait, "would renew: " + (due ? *due : c.reasons.front())},
-                true};
+        return pki::no_op_because({*wait, "would renew: " + (due ? *due : c.reasons.front())},
+                                  true);
     return c;
   }
 

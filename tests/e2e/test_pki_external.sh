@@ -35,6 +35,12 @@ spec:
   files:
     - {path: out/cert.pem, content: certificate}
     - {path: out/chain.pem, content: chain}
+---
+kind: DeploymentTarget
+name: corp
+spec:
+  source: CertificateAuthority/corp
+  files: [{path: out/corp.pem, content: certificate}]
 YAML
 kf "$p" init >/dev/null
 kf "$p" plan
@@ -45,6 +51,9 @@ expect_output 'waits for CertificateAuthority/corp: its new key needs a certific
 expect_output 'wait +Certificate/web'
 expect_output 'wait +DeploymentTarget/web'
 no_output 'create +Certificate/web'
+# The CA's own target waits too: it has nothing to deploy yet.
+expect_output 'wait +DeploymentTarget/corp'
+no_output 'create +DeploymentTarget/corp'
 
 # ca csr before apply: not in the state yet.
 kf "$p" ca csr CertificateAuthority/corp
@@ -54,6 +63,7 @@ expect_output 'not in the state'
 kf "$p" apply --auto-approve
 expect_rc 0
 [ ! -e "$p/out/cert.pem" ] || fail "a certificate was deployed below a pending CA"
+[ ! -e "$p/out/corp.pem" ] || fail "the pending CA's target deployed something"
 kf "$p" show CertificateAuthority/corp
 expect_output 'status: PENDING_CERTIFICATE'
 kf "$p" plan --detailed-exitcode
@@ -118,12 +128,14 @@ expect_output 'it is ACTIVE'
 kf "$p" plan
 expect_output 'create +CertificateAuthority/team'
 expect_output 'create +Certificate/web'
+expect_output 'create +DeploymentTarget/corp'
 kf "$p" apply --auto-approve
 expect_rc 0
 # The deployed chain runs up to the outside root: team, corp, intermediate, root.
 [ "$(grep -c BEGIN "$p/out/chain.pem")" = 4 ] || fail "chain is not team, corp, mid, root"
 openssl verify -CAfile "$x/root.pem" -untrusted "$p/out/chain.pem" "$p/out/cert.pem" >/dev/null \
   || fail "the leaf does not verify up to the outside root"
+cmp -s "$x/corp.pem" "$p/out/corp.pem" || fail "the installed certificate was not deployed"
 kf "$p" plan --detailed-exitcode
 expect_rc 0
 kf "$p" ca csr CertificateAuthority/team

@@ -4,6 +4,9 @@
 //   fail: true              apply throws
 //   version: N              a change replaces; propagates to dependents
 //   isolated: true          ignores upstream changes (stays a no-op)
+//   pending: true           its create leaves its outputs missing
+//                           (Change::pending_outputs), like a CA with an
+//                           external parent
 // apply() logs "start X"/"end X" and can wait on a gate, so tests can see
 // order and concurrency.
 #include <algorithm>
@@ -32,6 +35,12 @@ class FakeProvider : public Provider {
   }
 
   Change diff(const DiffInput& in) const override {
+    if (!in.recorded && in.desired.spec.value("pending", false)) {
+      Change c{ActionType::kCreate, {"not in state"}};
+      c.pending_outputs = true;
+      c.pending_reason = "fake pending";
+      return c;
+    }
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     if (in.replace_requested) return {ActionType::kReplace, {"replacement requested"}};
     Change c;

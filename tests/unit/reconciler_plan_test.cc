@@ -46,6 +46,28 @@ TEST_F(PlanTest, EverythingNewIsCreatedInDependencyOrder) {
   EXPECT_TRUE(p.has_changes());
 }
 
+TEST_F(PlanTest, DependentsOfPendingOutputsWaitAndSayWhy) {
+  Resource a = fake("a");
+  a.spec["pending"] = true;
+  Config config = fake_config({a, fake("b", {"Fake/a"}), fake("c", {"Fake/b"}), fake("d")});
+  Plan p = plan(config);
+  ASSERT_EQ(p.actions.size(), 4u);
+  const Action* pa = p.find("Fake/a");
+  EXPECT_EQ(pa->type, ActionType::kCreate);
+  EXPECT_TRUE(pa->pending_outputs);
+  const Action* b = p.find("Fake/b");
+  EXPECT_EQ(b->type, ActionType::kNoOp);
+  EXPECT_TRUE(b->waiting);
+  EXPECT_EQ(b->reasons, (std::vector<std::string>{"waits for Fake/a: fake pending",
+                                                  "would create: not in state"}));
+  const Action* c = p.find("Fake/c");
+  EXPECT_TRUE(c->waiting);
+  EXPECT_EQ(c->reasons.front(), "waits for Fake/b, which waits for Fake/a: fake pending");
+  EXPECT_FALSE(p.find("Fake/d")->waiting);
+  EXPECT_EQ(p.find("Fake/d")->type, ActionType::kCreate);
+  EXPECT_EQ(p.counts()[ActionType::kCreate], 2u);
+}
+
 TEST_F(PlanTest, RecordedAndUnchangedIsNoOp) {
   Config config = fake_config({fake("a"), fake("b", {"Fake/a"})});
   for (const Resource& r : config.resources) record(r);
