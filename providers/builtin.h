@@ -10,5 +10,6 @@ std::unique_ptr<Provider> make_kms_key_provider();
 std::unique_ptr<Provider> make_certificate_authority_provider();
 std::unique_ptr<Provider> make_certificate_provider();
 std::unique_ptr<Provider> make_deployment_target_provider();
+std::unique_ptr<Provider> make_secret_provider();
 
 }  // namespace keyform

@@ -11,6 +11,10 @@ namespace keyform {
 void Provider::validate(const Resource&, const Config&, const DiagnosticSink&) const {}
 void Provider::validate_all(const Config&, const ConfigDiagnosticSink&) const {}
 
+Change Provider::diff_removed(const RecordedResource&, UnixTime) const {
+  return {ActionType::kDelete, {"not in the configuration"}};
+}
+
 Observation Provider::observe(const RecordedResource&, ObserveContext&) const {
   Observation o;
   o.note(Observation::kNotChecked, "not observed for this kind");
@@ -75,6 +79,7 @@ const ProviderRegistry& builtin_providers() {
     r.add(make_certificate_authority_provider());
     r.add(make_certificate_provider());
     r.add(make_deployment_target_provider());
+    r.add(make_secret_provider());
     return r;
   }();
   return registry;

@@ -169,10 +169,14 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     });
     for (const RecordedResource* rec : gone) {
       const std::string address = rec->address();
+      const Provider* provider = providers.find(rec->kind);
+      Change removal = provider ? provider->diff_removed(*rec, options.now)
+                                : Change{ActionType::kDelete, {"not in the configuration"}};
+      if (removal.type == ActionType::kNoOp) continue;  // waiting out a deletion window
       Action a;
       a.address = address;
-      a.type = ActionType::kDelete;
-      a.reasons.push_back("not in the configuration");
+      a.type = removal.type;
+      a.reasons = std::move(removal.reasons);
       a.id = action_id(state.lineage, state.serial, address, a.type);
       for (const std::string& d : dependents[address])
         if (const Action* p = planned(d); p && p->type != ActionType::kNoOp) a.after.push_back(d);

@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-color", global.no_color, "No ANSI colours in the output");
   app.add_flag("-v,--verbose", global.verbose, "Say more about what happens");
   Runner run;
-  for (CommandRegistrar r :
-       {register_init, register_validate, register_plan, register_apply, register_show,
-        register_state, register_schema, register_graph, register_drift})
+  for (CommandRegistrar r : {register_init, register_validate, register_plan, register_apply,
+                             register_show, register_state, register_schema, register_graph,
+                             register_drift, register_secret, register_seal, register_kms})
     r(app, global, &run);
   try {
     app.parse(argc, argv);
