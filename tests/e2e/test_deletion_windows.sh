@@ -25,12 +25,16 @@ YAML
 init_and_apply "$ex"
 value=$("$KEYFORM" -C "$ex" secret get Secret/s)
 
-# The key is refused while the Secret still uses it.
+# The key is refused while the Secret (whose versions it seals) stays.
 mv "$ex/kms.yaml" "$WORK/kms.yaml"
+sed -i '/kmsKey: vault/d' "$ex/secret.yaml"
 kf "$ex" plan
 expect_rc 1
 expect_output 'KmsKey/vault is no longer in the configuration, but Secret/s'
 mv "$WORK/kms.yaml" "$ex/kms.yaml"
+sed -i 's/^spec:$/spec:\n  kmsKey: vault/' "$ex/secret.yaml"
+kf "$ex" plan --detailed-exitcode
+expect_rc 0
 
 # Removed: pending deletion, unreadable; back in the config: restored.
 mv "$ex/secret.yaml" "$WORK/secret.yaml"

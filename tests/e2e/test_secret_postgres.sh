@@ -13,9 +13,9 @@ psql_admin -c "CREATE ROLE app LOGIN" -c "CREATE ROLE report LOGIN" \
 export DB_ADMIN_DSN=$PG_ADMIN_DSN
 
 ex=$(use_example database-rotation)
-login() {  # login USER PASSWORD -> exit status of a query as that user
+login() {  # login USER PASSWORD [SQL] -> exit status of a query as that user
   PGPASSWORD=$2 "$PG_BIN/psql" -X -q -h "$PG_HOST" -p "$PG_PORT" -U "$1" -d postgres \
-    -c 'SELECT count(*) FROM t' >/dev/null 2>&1 </dev/null
+    -c "${3:-SELECT 1}" >/dev/null 2>&1 </dev/null
 }
 get() { "$KEYFORM" -C "$ex" secret get "$@"; }
 
@@ -41,7 +41,7 @@ kf "$ex" secret versions Secret/report-db
 expect_output 'CURRENT +user report_clone'
 expect_output 'PREVIOUS +user report$'
 rep2=$(get Secret/report-db)
-login report_clone "$rep2" || fail "the clone does not log in with CURRENT"
+login report_clone "$rep2" 'SELECT count(*) FROM t' || fail "the clone does not log in with CURRENT, or lacks report's grants"
 login report "$rep1" || fail "the previous user no longer logs in with PREVIOUS"
 # The next rotation changes report (not in use) and switches back to it.
 kf "$ex" apply --auto-approve --replace Secret/report-db
