@@ -126,9 +126,9 @@ class Provider {
   // records it instead of removing it), kNoOp while the window runs, and
   // kDelete again once it has passed (apply returns {}: purged).
   virtual Change diff_removed(const RecordedResource& recorded, UnixTime now) const;
-  // Carries out ctx.action. For kDelete an entry with an empty kind means
-  // removed: the executor drops the address and its objects once that is
-  // durable; an entry with a kind is recorded instead (a pending deletion).
+  // Carries out ctx.action. For kDelete the executor drops the address and
+  // its objects once the removal is durable, unless the returned entry is
+  // marked pending deletion (deletion_window.h): that entry is recorded.
   // Throws keyform::Error on failure. Must be safe to retry with the same
   // action id after a crash.
   virtual RecordedResource apply(ApplyContext& ctx) const = 0;

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "providers/deletion_window.h"
 #include "reconciler/graph.h"
 #include "util/error.h"
 
@@ -290,8 +291,8 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       r.address = a.address;
       r.serial = state.serial + records.size() + 1;
       r.time = env.now;
-      // A delete that returns an entry only marked it pending deletion.
-      if (a.type == ActionType::kDelete && (!c.entry || c.entry->kind.empty())) {
+      // A delete that returns an entry marked pending deletion keeps it.
+      if (a.type == ActionType::kDelete && !(c.entry && pending_deletion(*c.entry))) {
         r.type = JournalRecord::Type::kRemove;
       } else {
         r.type = JournalRecord::Type::kDone;
