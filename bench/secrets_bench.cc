@@ -8,41 +8,15 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "providers/secrets/sealed_value.h"
 #include "state/keyring.h"
+#include "tests/unit/providers_harness.h"
 #include "util/random.h"
 
 namespace {
-
-class MemoryStore : public keyform::ObjectStore {
- public:
-  void put(const std::string& id, std::string_view bytes) override {
-    std::lock_guard<std::mutex> l(mu_);
-    objects_[id] = std::string(bytes);
-  }
-  std::string get(const std::string& id) const override {
-    std::lock_guard<std::mutex> l(mu_);
-    return objects_.at(id);
-  }
-  bool exists(const std::string& id) const override {
-    std::lock_guard<std::mutex> l(mu_);
-    return objects_.count(id) > 0;
-  }
-  void remove(const std::string& id) override {
-    std::lock_guard<std::mutex> l(mu_);
-    objects_.erase(id);
-  }
-  std::vector<std::string> list() const override { return {}; }
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::string> objects_;
-};
 
 template <typename F>
 double per_second(int n, F&& f) {
@@ -57,7 +31,7 @@ double per_second(int n, F&& f) {
 int main(int argc, char** argv) {
   using namespace keyform;
   const int n = argc > 1 ? std::atoi(argv[1]) : 20000;
-  MemoryStore store;
+  testing::MemoryObjectStore store;
   Keyring keyring(random_secret(32), store);
   KeyRef key{"KmsKey/main", 1, keyring.create_kms_material("KmsKey/main", 1)};
   SecretBytes value = random_secret(32);

@@ -22,7 +22,11 @@ SecretBytes open_version(ApplyContext& ctx, const RecordedResource& rec, const s
 
 SecretBytes password_of(const SecretBytes& value, const std::string& address) {
   if (value.empty() || value.data()[0] != '{') return value;
-  return value_field(value, "password", address);
+  try {
+    return value_field(value, "password", address);
+  } catch (const Error&) {
+    return value;  // no password field: only regenerate rotates such a value
+  }
 }
 
 RecordedResource rotate(ApplyContext& ctx, RecordedResource rec, const KeyRef& key,

@@ -30,8 +30,8 @@ using ValueMaker = std::function<SecretBytes(const std::string& username)>;
 RecordedResource rotate(ApplyContext& ctx, RecordedResource rec, const KeyRef& key,
                         const RotationStrategy& strategy, const ValueMaker& make_value);
 
-// The password inside a version's value: the value itself, or its
-// `password` field when it is a fields value.
+// The password inside a version's value: its `password` field when it is a
+// JSON object that has one, else the value itself.
 SecretBytes password_of(const SecretBytes& value, const std::string& address);
 
 }  // namespace keyform::secrets
