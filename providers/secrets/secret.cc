@@ -267,6 +267,12 @@ class SecretProvider : public Provider {
       return o;
     }
     try {
+      PgConnection reachable(dsn);  // a server that is down is not drift
+    } catch (const Error& e) {
+      o.note(Observation::kNotChecked, std::string("the server was not asked: ") + e.what());
+      return o;
+    }
+    try {
       SecretBytes value = read_secret_version(recorded, *ctx.keyring, {"CURRENT", "", ""});
       const std::string user = current->value("username", "");
       std::string why = try_login(dsn, user, password_of(value, address));
