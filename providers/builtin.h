@@ -12,5 +12,6 @@ std::unique_ptr<Provider> make_certificate_provider();
 std::unique_ptr<Provider> make_deployment_target_provider();
 std::unique_ptr<Provider> make_trust_bundle_provider();
 std::unique_ptr<Provider> make_resource_policy_provider();
+std::unique_ptr<Provider> make_secret_provider();
 
 }  // namespace keyform

@@ -12,6 +12,10 @@ void Provider::validate(const Resource&, const Config&, const DiagnosticSink&) c
 void Provider::validate_all(const Config&, const ConfigDiagnosticSink&) const {}
 std::vector<std::string> Provider::located_fields(const Resource&) const { return {}; }
 
+Change Provider::diff_removed(const RecordedResource&, UnixTime) const {
+  return {ActionType::kDelete, {"not in the configuration"}};
+}
+
 Observation Provider::observe(const RecordedResource&, ObserveContext&) const {
   Observation o;
   o.note(Observation::kNotChecked, "not observed for this kind");
@@ -78,6 +82,7 @@ const ProviderRegistry& builtin_providers() {
     r.add(make_deployment_target_provider());
     r.add(make_trust_bundle_provider());
     r.add(make_resource_policy_provider());
+    r.add(make_secret_provider());
     return r;
   }();
   return registry;

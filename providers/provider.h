@@ -78,6 +78,15 @@ struct ApplyContext {
   UnixTime now = 0;
   Keyring& keyring;
   FileSystem& files;
+  // Makes one step of a multi-step action (a Secret's rotation) durable
+  // before the next starts: the entry as it stands after the step is
+  // journalled for this address, so an apply killed later resumes from it.
+  // Blocks until durable; throws if the run is stopping. Unset (tests, dry
+  // runs): the steps run without intermediate records.
+  std::function<void(const RecordedResource&)> record_progress = nullptr;
+  // The object holding the project's seal private key (State::seal_key_object),
+  // "" when there is none: only apply opens `sealed:` values.
+  std::string seal_key_object = {};
 };
 
 // What observe() found: the worst status of its checks, and one detail per
@@ -120,8 +129,16 @@ class Provider {
   // the loader records them in Resource::marks. Default: none.
   virtual std::vector<std::string> located_fields(const Resource& r) const;
   virtual Change diff(const DiffInput& in) const = 0;
-  // Carries out ctx.action. For kDelete the returned entry is ignored; the
-  // executor drops the address and its objects once the removal is durable.
+  // What becomes of a recorded entry that is no longer in the config. The
+  // default: kDelete now, "not in the configuration". A kind with a window
+  // (a Secret's recoveryWindow, a KmsKey's deletionWindow) returns kDelete
+  // whose apply returns the entry marked as pending deletion (the executor
+  // records it instead of removing it), kNoOp while the window runs, and
+  // kDelete again once it has passed (apply returns {}: purged).
+  virtual Change diff_removed(const RecordedResource& recorded, UnixTime now) const;
+  // Carries out ctx.action. For kDelete the executor drops the address and
+  // its objects once the removal is durable, unless the returned entry is
+  // marked pending deletion (deletion_window.h): that entry is recorded.
   // Throws keyform::Error on failure. Must be safe to retry with the same
   // action id after a crash.
   virtual RecordedResource apply(ApplyContext& ctx) const = 0;

@@ -2,11 +2,14 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
+#include "providers/deletion_window.h"
 #include "reconciler/graph.h"
 #include "util/error.h"
 
@@ -26,6 +29,10 @@ struct Completion {
   std::optional<RecordedResource> entry;
   std::string error;
   std::chrono::milliseconds took{0};
+  // A step of a multi-step action (ApplyContext::record_progress), not its
+  // end: `entry` is the entry after the step, and the worker waits until the
+  // owner has made it durable (WorkerPool::acknowledge).
+  bool progress = false;
 };
 
 // A fixed pool of workers: jobs in, completions out.
@@ -43,7 +50,25 @@ class WorkerPool {
       jobs_.clear();
     }
     jobs_cv_.notify_all();
+    ack_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
+  }
+  // Called on a worker: hands a step's entry to the owner and blocks until
+  // it is durable. Throws when the owner stops first.
+  void progress(size_t index, const RecordedResource& entry) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.push_back(Completion{index, entry, {}, {}, true});
+    done_cv_.notify_one();
+    ack_cv_.wait(lock, [&] { return stopping_ || acked_.count(index); });
+    if (!acked_.erase(index)) throw Error("the apply stopped before this step was recorded");
+  }
+  // Called on the owner once a progress entry is durable.
+  void acknowledge(size_t index) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      acked_.insert(index);
+    }
+    ack_cv_.notify_all();
   }
   void submit(std::unique_ptr<Job> job) {
     {
@@ -95,7 +120,8 @@ class WorkerPool {
   }
 
   std::mutex mu_;
-  std::condition_variable jobs_cv_, done_cv_;
+  std::condition_variable jobs_cv_, done_cv_, ack_cv_;
+  std::set<size_t> acked_;
   std::deque<std::unique_ptr<Job>> jobs_;
   std::vector<Completion> done_;
   std::vector<std::thread> threads_;
@@ -195,6 +221,8 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
                        recorded,    {},
                        env.config,  env.now,
                        env.keyring, env.files};
+      ctx.record_progress = [&pool, i](const RecordedResource& entry) { pool.progress(i, entry); };
+      ctx.seal_key_object = state.seal_key_object;
       if (desired && a.type != ActionType::kDelete) {
         for (const std::string& dep : env.graph.transitive_dependencies(a.address))
           ctx.deps[dep] = state.find(dep);
@@ -206,9 +234,41 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     }
   };
 
+  // Steps recorded by actions still running, by action index. They are
+  // journalled (so a crash resumes from them) but not folded into `state`
+  // while the worker still reads its recorded entry; a failure folds the
+  // last one in, a success supersedes it.
+  std::map<size_t, RecordedResource> in_progress;
+  auto record_steps = [&](std::vector<Completion>& done) {
+    std::vector<JournalRecord> steps;
+    std::vector<size_t> waiting_workers;
+    for (Completion& c : done) {
+      if (!c.progress) continue;
+      const Action& a = actions[c.index];
+      c.entry->last_action_id = a.id;
+      c.entry->updated_at = env.now;
+      JournalRecord r;
+      r.type = JournalRecord::Type::kDone;
+      r.action_id = a.id;
+      r.address = a.address;
+      r.serial = ++state.serial;
+      r.time = env.now;
+      r.entry = c.entry;
+      steps.push_back(std::move(r));
+      in_progress.insert_or_assign(c.index, std::move(*c.entry));
+      waiting_workers.push_back(c.index);
+    }
+    if (steps.empty()) return;
+    env.backend.append(steps);
+    journal_since_checkpoint += steps.size();
+    for (size_t i : waiting_workers) pool.acknowledge(i);
+    std::erase_if(done, [](const Completion& c) { return c.progress; });
+  };
+
   submit(commit_and_take({}));
   while (in_flight > 0) {
     std::vector<Completion> done = pool.wait();
+    record_steps(done);
     in_flight -= done.size();
     std::vector<JournalRecord> records, failures;
     std::vector<std::pair<size_t, std::chrono::milliseconds>> succeeded;  // index, time taken
@@ -222,6 +282,11 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         f.error = c.error;
         f.time = env.now;
         failures.push_back(std::move(f));
+        if (auto step = in_progress.find(c.index); step != in_progress.end()) {
+          // Its steps so far are durable: the state says where it stopped.
+          state.resources.insert_or_assign(a.address, std::move(step->second));
+          in_progress.erase(step);
+        }
         observer.failed(a, c.error);
         ++result.failed;
         skip_dependents(c.index);
@@ -232,7 +297,8 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       r.address = a.address;
       r.serial = state.serial + records.size() + 1;
       r.time = env.now;
-      if (a.type == ActionType::kDelete) {
+      // A delete that returns an entry marked pending deletion keeps it.
+      if (a.type == ActionType::kDelete && !(c.entry && pending_deletion(*c.entry))) {
         r.type = JournalRecord::Type::kRemove;
       } else {
         r.type = JournalRecord::Type::kDone;
@@ -242,6 +308,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       }
       records.push_back(std::move(r));
       succeeded.emplace_back(c.index, c.took);
+      in_progress.erase(c.index);
     }
     // Fold the new entries into the state (in memory: nothing outside this
     // thread sees them before they are durable) and release dependents.
@@ -281,7 +348,10 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       observer.finished(a, state.find(a.address), succeeded[k].second);
       ++result.succeeded;
     }
-    if (journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size() / 4)) {
+    // A checkpoint would drop journalled steps that `state` does not hold
+    // yet: it waits until no multi-step action is half-way.
+    if (in_progress.empty() &&
+        journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size() / 4)) {
       env.backend.checkpoint(state);
       journal_since_checkpoint = 0;
     }

@@ -206,11 +206,18 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
     });
     for (const RecordedResource* rec : gone) {
       const std::string address = rec->address();
+      const Provider* provider = providers.find(rec->kind);
+      // Kinds with a deletion window schedule first, wait it out (a no-op
+      // that says until when), then delete; a CA's window is planned with
+      // the rest of the PKI (pki_plan.h).
+      Change removal = !provider || rec->kind == "CertificateAuthority"
+                           ? deletion_change(*rec, options.now)
+                           : provider->diff_removed(*rec, options.now);
+      if (removal.type == ActionType::kNoOp && removal.reasons.empty()) continue;
       Action a;
       a.address = address;
-      Change change = deletion_change(*rec, options.now);  // a CA waits out its window
-      a.type = change.type;
-      a.reasons = std::move(change.reasons);
+      a.type = removal.type;
+      a.reasons = std::move(removal.reasons);
       a.id = plan_action_id(state.lineage, state.serial, address, a.type);
       for (const std::string& d : dependents[address])
         if (const Action* p = planned(d); p && p->type != ActionType::kNoOp) a.after.push_back(d);

@@ -17,7 +17,6 @@
 // object renamed to another id, opened under another context, or with its
 // kek edited fails authentication instead of decrypting.
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "util/aes_gcm.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/random.h"
@@ -34,26 +34,12 @@ namespace keyform {
 
 namespace {
 
-// AES-256-GCM, fetched once: EVP_aes_256_gcm() makes every init look the
-// algorithm up again under OpenSSL's provider lock, which dominated opening
-// 10,000 objects on two threads.
-const EVP_CIPHER* aes_256_gcm() {
-  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  if (!cipher) throw Error("AES-256-GCM is not available from OpenSSL");
-  return cipher;
-}
-
 using nlohmann::json;
 
-constexpr size_t kKeySize = 32;
-constexpr size_t kIvSize = 12;
-constexpr size_t kTagSize = 16;
+constexpr size_t kKeySize = kAesKeySize;
+constexpr size_t kIvSize = kGcmIvSize;
+constexpr size_t kTagSize = kGcmTagSize;
 constexpr int kFormatVersion = 1;
-
-struct CipherCtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 std::string material_context(const std::string& kms_address, int version) {
   return kms_address + "#material/v" + std::to_string(version);
@@ -78,59 +64,6 @@ std::string make_aad(std::string_view id, std::string_view context, const KeyRef
   aad += '\0';
   aad += kek_description(key);
   return aad;
-}
-
-CipherCtx new_ctx() {
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) throw Error("cannot allocate a cipher context");
-  return ctx;
-}
-
-// AES-256-GCM; returns ciphertext || tag.
-std::string gcm_encrypt(const SecretBytes& key, const uint8_t* iv, std::string_view aad,
-                        const uint8_t* plaintext, size_t n) {
-  CipherCtx ctx = new_ctx();
-  std::string out(n + kTagSize, '\0');
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
-  int len = 0, fin = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, key.data(), iv) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                        reinterpret_cast<const unsigned char*>(aad.data()),
-                        static_cast<int>(aad.size())) != 1 ||
-      (n > 0 && EVP_EncryptUpdate(ctx.get(), o, &len, plaintext, static_cast<int>(n)) != 1) ||
-      EVP_EncryptFinal_ex(ctx.get(), o + len, &fin) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, o + n) != 1)
-    throw Error("AES-256-GCM encryption failed");
-  return out;
-}
-
-// AES-256-GCM; `sealed` is ciphertext || tag. Returns false when the tag does
-// not verify.
-bool gcm_decrypt(const SecretBytes& key, const uint8_t* iv, std::string_view aad,
-                 std::string_view sealed, SecretBytes& plaintext) {
-  if (sealed.size() < kTagSize) return false;
-  size_t n = sealed.size() - kTagSize;
-  CipherCtx ctx = new_ctx();
-  plaintext = SecretBytes(n);
-  auto* in = reinterpret_cast<const unsigned char*>(sealed.data());
-  unsigned char tag[kTagSize];
-  std::copy(in + n, in + n + kTagSize, tag);
-  int len = 0, fin = 0;
-  // A zero-length payload still needs a valid output pointer.
-  unsigned char empty = 0;
-  unsigned char* out = n ? plaintext.data() : &empty;
-  if (EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, key.data(), iv) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len,
-                        reinterpret_cast<const unsigned char*>(aad.data()),
-                        static_cast<int>(aad.size())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), out, &len, in, static_cast<int>(n)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), out + len, &fin) != 1) {
-    plaintext.cleanse();
-    plaintext = SecretBytes();
-    return false;
-  }
-  return true;
 }
 
 struct Header {
@@ -202,7 +135,7 @@ std::string encrypt_object(const std::string& id, std::string_view context,
   SecretBytes wrap_iv = random_secret(kIvSize);
   SecretBytes iv = random_secret(kIvSize);
   std::string wrapped(reinterpret_cast<const char*>(wrap_iv.data()), kIvSize);
-  wrapped += gcm_encrypt(kek, wrap_iv.data(), aad, data_key.data(), data_key.size());
+  wrapped += aes_gcm_encrypt(kek, wrap_iv.data(), aad, data_key.data(), data_key.size());
 
   json kek_json = {{"kms", key.kms_address}};
   if (!key.kms_address.empty()) {
@@ -219,7 +152,7 @@ std::string encrypt_object(const std::string& id, std::string_view context,
   };
   std::string out = header.dump();
   out += '\n';
-  out += gcm_encrypt(data_key, iv.data(), aad, plaintext.data(), plaintext.size());
+  out += aes_gcm_encrypt(data_key, iv.data(), aad, plaintext.data(), plaintext.size());
   return out;
 }
 
@@ -231,9 +164,9 @@ SecretBytes decrypt_object(const Header& h, std::string_view ciphertext, std::st
   std::string_view wrapped(reinterpret_cast<const char*>(h.wrapped_key.data()) + kIvSize,
                            kKeySize + kTagSize);
   SecretBytes data_key;
-  if (!gcm_decrypt(kek, h.wrapped_key.data(), aad, wrapped, data_key)) throw auth_failure(h.id);
+  if (!aes_gcm_decrypt(kek, h.wrapped_key.data(), aad, wrapped, data_key)) throw auth_failure(h.id);
   SecretBytes plaintext;
-  if (!gcm_decrypt(data_key, h.iv.data(), aad, ciphertext, plaintext)) throw auth_failure(h.id);
+  if (!aes_gcm_decrypt(data_key, h.iv.data(), aad, ciphertext, plaintext)) throw auth_failure(h.id);
   return plaintext;
 }
 
@@ -287,7 +220,43 @@ SecretBytes Keyring::open_bytes(std::string_view sealed, std::string_view contex
 }
 
 SecretBytes Keyring::wrapping_key(const KeyRef& key) {
-  return key.kms_address.empty() ? root_key_ : kms_material(key);
+  if (key.kms_address.empty()) return root_key_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (disabled_.count(key.kms_address))
+      throw Error(key.kms_address +
+                  " is disabled (enabled: false): it neither encrypts nor decrypts; set enabled: "
+                  "true and apply to use it again");
+  }
+  return kms_material(key);
+}
+
+void Keyring::set_key_enabled(const std::string& kms_address, bool enabled) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (enabled)
+    disabled_.erase(kms_address);
+  else
+    disabled_.insert(kms_address);
+}
+
+void Keyring::set_key_states(const State& state) {
+  for (const auto& [address, r] : state.resources)
+    if (r.kind == "KmsKey")
+      set_key_enabled(
+          address, r.attributes.value("enabled", true) && !r.attributes.contains("deleted_unix"));
+}
+
+std::string Keyring::reencrypt(const std::string& object_id, const KeyRef& to) {
+  std::string sealed = store_.get(object_id);
+  std::string_view ciphertext;
+  Header h = parse_header(sealed, "object " + object_id, &ciphertext);
+  if (h.id != object_id) throw auth_failure(object_id);
+  if (h.kek.kms_address != to.kms_address || h.kek.version == to.version) return "";
+  // The header's context is authenticated: a forged one fails to open.
+  SecretBytes plaintext = decrypt_object(h, ciphertext, h.context, wrapping_key(h.kek));
+  std::string id = random_id(16);
+  store_.put(id, encrypt_object(id, h.context, plaintext, to, wrapping_key(to)));
+  return id;
 }
 
 SecretBytes Keyring::kms_material(const KeyRef& key) {

@@ -10,10 +10,12 @@
 // wraps them), so opening needs no state. Thread-safe.
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include "state/object_store.h"
+#include "state/state.h"
 #include "util/secret_bytes.h"
 
 namespace keyform {
@@ -48,6 +50,18 @@ class Keyring {
   SecretBytes open(const std::string& object_id, std::string_view context);
   SecretBytes open_bytes(std::string_view sealed, std::string_view context);
 
+  // Seals an object's plaintext again under `to` as a new object with the
+  // same context, and returns its id; "" when the object is not wrapped by
+  // an older version of `to`'s KmsKey. The old object stays: the caller
+  // drops it once the new id is recorded.
+  std::string reencrypt(const std::string& object_id, const KeyRef& to);
+
+  // A disabled KmsKey neither seals nor opens (KmsKey spec.enabled: false):
+  // both throw a clear error naming it. Every key is enabled until told.
+  void set_key_enabled(const std::string& kms_address, bool enabled);
+  // The same for every KmsKey recorded in `state` (its enabled attribute).
+  void set_key_states(const State& state);
+
   ObjectStore& store() { return store_; }
 
  private:
@@ -59,6 +73,7 @@ class Keyring {
   ObjectStore& store_;
   std::mutex mu_;
   std::map<std::string, SecretBytes> material_cache_;  // material_object -> key
+  std::set<std::string> disabled_;                     // KmsKey addresses
 };
 
 // HMAC-SHA256(root key, "keyform root key check") as hex: the value

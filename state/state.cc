@@ -150,7 +150,7 @@ RecordedResource recorded_from_json(const nlohmann::json& j) {
 nlohmann::json to_json(const State& s) {
   json resources = json::object();
   for (const auto& [address, r] : s.resources) resources[address] = to_json(r);
-  return json{
+  json out{
       {"format_version", s.format_version},
       {"lineage", s.lineage},
       {"serial", s.serial},
@@ -161,6 +161,12 @@ nlohmann::json to_json(const State& s) {
       {"root_key_check", s.root_key_check},
       {"resources", std::move(resources)},
   };
+  // Written only once made, so states without a seal key read as before.
+  if (!s.seal_public_key.empty()) {
+    out["seal_public_key"] = s.seal_public_key;
+    out["seal_key_object"] = s.seal_key_object;
+  }
+  return out;
 }
 
 State state_from_json(const nlohmann::json& j) { return state_from_json(nlohmann::json(j)); }
@@ -183,6 +189,8 @@ State state_from_json(nlohmann::json&& j) {
   f.int64("git_commit_time", s.git_commit_time);
   f.boolean("git_dirty", s.git_dirty);
   f.string("root_key_check", s.root_key_check);
+  f.string("seal_public_key", s.seal_public_key);
+  f.string("seal_key_object", s.seal_key_object);
   if (f.find("resources")) {
     json& res = j["resources"];
     if (!res.is_object())

@@ -45,6 +45,11 @@ struct State {
   // Verifies the root key without revealing it: HMAC-SHA256(root key,
   // "keyform root key check"), hex. Set by init.
   std::string root_key_check;
+  // The project seal key (`keyform seal`): the X25519 public half as base64,
+  // and the object holding the private half sealed by the root key. Both
+  // empty until the first `keyform seal`.
+  std::string seal_public_key;
+  std::string seal_key_object;
   std::map<std::string, RecordedResource> resources;  // by address
 
   const RecordedResource* find(const std::string& address) const {

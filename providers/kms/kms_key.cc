@@ -1,5 +1,6 @@
 #include "providers/kms/kms_key.h"
 
+#include "providers/deletion_window.h"
 #include "util/error.h"
 
 namespace keyform {
@@ -48,9 +49,16 @@ class KmsKeyProvider : public Provider {
     }
   }
 
+  Change diff_removed(const RecordedResource& recorded, UnixTime now) const override {
+    return windowed_removal(recorded, now, "deletionWindow");
+  }
+
   Change diff(const DiffInput& in) const override {
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     Change c;
+    if (pending_deletion(*in.recorded))
+      c.reasons.push_back(
+          "back in the configuration within its deletionWindow: deletion cancelled");
     for (const auto& f : in.changed_fields) c.reasons.push_back(f + " changed");
     if (!c.reasons.empty()) c.type = ActionType::kUpdate;
     // Replacing a KmsKey would strand every object sealed under it.
@@ -71,25 +79,42 @@ class KmsKeyProvider : public Provider {
 
   RecordedResource apply(ApplyContext& ctx) const override {
     const ActionType type = ctx.action.type;
-    if (type == ActionType::kDelete) return {};  // the executor removes the objects
+    if (type == ActionType::kDelete) {
+      RecordedResource pending = windowed_delete(ctx);
+      // Pending deletion: neither seals nor opens from now on.
+      if (!pending.kind.empty()) {
+        pending.attributes["key_state"] = "PENDING_DELETION";
+        ctx.keyring.set_key_enabled(ctx.action.address, false);
+      }
+      return pending;
+    }
     const Resource& r = *ctx.desired;
     const std::string address = r.address();
     RecordedResource rec = record_from(r, {});
     const bool enabled = r.spec.value("enabled", true);
+    auto window = parse_duration(r.spec.value("deletionWindow", std::string("30d")));
+    record_deletion_window(rec, window.value_or(kMaxDeletionWindow));
+    // Later actions of this run see the key as this one leaves it.
+    ctx.keyring.set_key_enabled(address, enabled);
 
     if (type == ActionType::kCreate) {
       rec.objects["v1"] = ctx.keyring.create_kms_material(address, 1);
-      rec.attributes = {{"current_version", 1},
-                        {"versions", nlohmann::json::array({version_entry(1, ctx.now)})},
-                        {"enabled", enabled}};
+      rec.attributes["current_version"] = 1;
+      rec.attributes["versions"] = nlohmann::json::array({version_entry(1, ctx.now)});
+      rec.attributes["enabled"] = enabled;
+      rec.attributes["key_state"] = enabled ? "ENABLED" : "DISABLED";
       return rec;
     }
     if (!ctx.recorded)
       throw Error(address + " is not in the state: cannot " + std::string(action_name(type)) +
                   " it");
+    const nlohmann::json window_attr = rec.attributes["deletion_window_seconds"];
     rec.attributes = ctx.recorded->attributes;
+    rec.attributes["deletion_window_seconds"] = window_attr;
     rec.objects = ctx.recorded->objects;
+    cancel_deletion(rec);
     rec.attributes["enabled"] = enabled;
+    rec.attributes["key_state"] = enabled ? "ENABLED" : "DISABLED";
     if (type == ActionType::kUpdate) return rec;
     if (type != ActionType::kRotate)
       throw Error(address + ": a KmsKey cannot " + std::string(action_name(type)));

@@ -53,6 +53,9 @@ class ProgressPrinter : public ExecutionObserver {
     } else if (entry && entry->attributes.contains("serial"))
       std::cout << " (serial " << entry->attributes["serial"].get<std::string>() << ", expires "
                 << entry->attributes.value("not_after", "?") << ")";
+    if (entry && entry->attributes.contains("purge_after"))
+      std::cout << " (pending deletion; purged after "
+                << entry->attributes["purge_after"].get<std::string>() << ")";
     std::cout << "\n" << std::flush;
   }
   void failed(const Action& a, const std::string& error) override {
@@ -108,6 +111,7 @@ int carry_out(Workspace& ws, Workspace::LoadedState& loaded, const Plan& plan, K
   State& state = loaded.state();
   close_interrupted(backend, loaded.loaded, plan.now);
   PosixFileSystem files;
+  keyring.set_key_states(state);
   ExecutionEnv env{ws.config(), ws.graph(), builtin_providers(), backend, keyring, files};
   env.now = plan.now;
   env.parallelism = ws.parallelism();

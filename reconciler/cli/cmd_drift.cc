@@ -14,7 +14,9 @@ std::unique_ptr<Keyring> keyring_if_available(Workspace& ws, const State& state)
   const std::string& var = ws.config().project.root_key_env;
   const char* value = var.empty() ? nullptr : std::getenv(var.c_str());
   if ((!value || !*value) && !std::filesystem::exists(ws.default_root_key_file())) return nullptr;
-  return std::make_unique<Keyring>(ws.root_key(state), ws.backend().objects());
+  auto keyring = std::make_unique<Keyring>(ws.root_key(state), ws.backend().objects());
+  keyring->set_key_states(state);
+  return keyring;
 }
 
 namespace {

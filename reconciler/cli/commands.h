@@ -1,5 +1,6 @@
 #pragma once
 // One registrar per command; each lives in its own cmd_*.cc.
+#include "providers/secrets/secret_read.h"
 #include "reconciler/cli/workspace.h"
 #include "reconciler/plan.h"
 #include "state/keyring.h"
@@ -18,6 +19,9 @@ void register_drift(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_ca(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_access(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_audit(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_secret(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_seal(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_kms(CLI::App& app, const GlobalOptions& global, Runner* run);
 
 // Shared by plan and apply: flags that shape a plan, and making one.
 struct PlanFlags {
@@ -33,5 +37,14 @@ Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags);
 // A keyring when a root key is configured or present (cmd_drift.cc); null
 // when none can be found. A key that is given but wrong is still an error.
 std::unique_ptr<Keyring> keyring_if_available(Workspace& ws, const State& state);
+
+}  // namespace keyform::cli
+
+namespace keyform::cli {
+
+// The read path of `keyform secret get` (cmd_secret.cc): the one call where
+// auditing and policy checks of a CLI read belong.
+SecretBytes read_secret_for_cli(const State& state, const std::string& address, Keyring& keyring,
+                                const secrets::VersionSelector& which);
 
 }  // namespace keyform::cli

@@ -29,9 +29,10 @@ int main(int argc, char** argv) {
   app.add_option("--lock-timeout", global.lock_timeout,
                  "Wait this long for the state lock (30s, 5m, ...); default: exit 3 at once");
   Runner run;
-  for (CommandRegistrar r : {register_init, register_validate, register_plan, register_apply,
-                             register_show, register_state, register_schema, register_graph,
-                             register_drift, register_ca, register_access, register_audit})
+  for (CommandRegistrar r :
+       {register_init, register_validate, register_plan, register_apply, register_show,
+        register_state, register_schema, register_graph, register_drift, register_ca,
+        register_access, register_audit, register_secret, register_seal, register_kms})
     r(app, global, &run);
   try {
     app.parse(argc, argv);
