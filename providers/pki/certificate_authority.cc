@@ -136,13 +136,17 @@ class CertificateAuthorityProvider : public Provider {
                           pki::pending_deletion_reason(in.recorded->attributes));
     if (auto crl = pki::crl_refresh_reason(in.recorded->attributes, in.now))
       c.reasons.push_back(*crl);
+    // An installed external CA has its first certificate, so its first CRL.
+    if (pki::crl_settings(in.desired.spec).enabled && !pki::is_pending(*in.recorded) &&
+        !in.recorded->attributes.value("crl", nlohmann::json::object()).contains("pem"))
+      c.reasons.push_back("crl.enabled: no CRL signed yet");
     if (validity && !outside) c.type = ActionType::kRenew;
     if (due) c.type = ActionType::kRenew;
     if (c.type == ActionType::kNoOp && !c.reasons.empty()) c.type = ActionType::kUpdate;
     if (c.type == ActionType::kRenew)
       if (auto wait = pki::pending_issuer_reason(in, pki::parent_address(in.desired.spec)))
-        return {ActionType::kNoOp, {*wait, "would renew: " + (due ? *due : c.reasons.front())},
-                true};
+        return {
+            ActionType::kNoOp, {*wait, "would renew: " + (due ? *due : c.reasons.front())}, true};
     return c;
   }
 

@@ -1,0 +1,118 @@
+// Where the CA's features meet: an external CA installed with revocations,
+// a CRL and a deletion window; an imported CA replaced on its key; pending
+// CAs updated, deleted and depended on; subordinates revoked and pointing
+// at their parent's CRL.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/x509v3.h>
+
+#include "providers/builtin.h"
+#include "providers/pki/ca_hierarchy.h"
+#include "providers/pki/ca_install.h"
+#include "providers/pki/certificate_authority.h"
+#include "providers/pki/x509_ca.h"
+#include "tests/unit/providers_harness.h"
+#include "tests/unit/test_support.h"
+#include "util/error.h"
+
+namespace keyform {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::ProviderWorld;
+
+constexpr UnixTime kNow = 1798761600;  // 2027-01-01T00:00:00Z
+constexpr Seconds kDay = 86400;
+const std::string kRoot = "CertificateAuthority/root";
+const std::string kSub = "CertificateAuthority/sub";
+const std::string kExt = "CertificateAuthority/ext";
+
+const nlohmann::json kCrl = {{"enabled", true}, {"distributionPoint", "http://crl.test/p.crl"}};
+
+class CaIntegrationTest : public ::testing::Test {
+ protected:
+  CaIntegrationTest() {
+    world.put("CertificateAuthority", "root",
+              {{"type", "root"}, {"subject", {{"commonName", "Root"}}}, {"crl", kCrl}});
+    world.put("CertificateAuthority", "sub",
+              {{"type", "subordinate"}, {"parent", "root"}, {"subject", {{"commonName", "Sub"}}}});
+    world.put("CertificateAuthority", "ext",
+              {{"type", "subordinate"},
+               {"parent", {{"external", true}}},
+               {"subject", {{"commonName", "Ext"}}},
+               {"crl", {{"enabled", true}}}});
+    outside_key = x509::generate_key(x509::KeyAlgorithm::kEcP256);
+    x509::RootCaRequest rr;
+    rr.subject.common_name = "Outside";
+    rr.key = outside_key.get();
+    rr.validity = {kNow - 10, 365 * kDay};
+    outside = x509::make_root_ca(rr);
+  }
+
+  // The external CA's key signed by the outside root, as an operator would.
+  std::string signed_ext(UnixTime from) {
+    const RecordedResource& ext = *world.state.find(kExt);
+    x509::PkeyPtr key = x509::private_key_from_pem(
+        world.keyring().open(ext.objects.at("privateKey"), private_key_context(ext)));
+    x509::SubordinateCaRequest sr;
+    sr.subject.common_name = "Ext";
+    sr.public_key = key.get();
+    sr.validity = {from, 100 * kDay};
+    return x509::certificate_to_pem(
+        x509::issue_subordinate_ca(sr, outside.get(), outside_key.get()).get());
+  }
+  void install_ext(UnixTime now) {
+    world.state.resources[kExt] =
+        pki::install_ca_certificate(*world.state.find(kExt), signed_ext(now - 10),
+                                    x509::certificate_to_pem(outside.get()), now);
+  }
+  RecordedResource run(ActionType type, const std::string& address, const Resource* desired,
+                       std::vector<Revocation> revocations = {}) {
+    Action action;
+    action.id = "run";
+    action.address = address;
+    action.type = type;
+    action.revocations = std::move(revocations);
+    testing::NoFileSystem files;
+    ApplyContext ctx{action,       desired, world.state.find(address), {},
+                     world.config, kNow,    world.keyring(),           files};
+    RecordedResource rec = ca->apply(ctx);
+    return world.state.resources[address] = rec;
+  }
+
+  std::unique_ptr<Provider> ca = make_certificate_authority_provider();
+  x509::PkeyPtr outside_key;
+  x509::CertPtr outside;
+  ProviderWorld world;
+};
+
+// The first install leads to a CRL; a re-install keeps what the
+// key revoked and its CRL number; an install in the deletion window keeps it.
+TEST_F(CaIntegrationTest, InstallKeepsRevocationsTheCrlAndTheDeletionWindow) {
+  world.apply(*ca, kExt, ActionType::kCreate, kNow);
+  install_ext(kNow);
+  Change first = world.diff(*ca, kExt, kNow);
+  EXPECT_EQ(first.type, ActionType::kUpdate);
+  EXPECT_THAT(first.reasons, ::testing::Contains("crl.enabled: no CRL signed yet"));
+  world.apply(*ca, kExt, ActionType::kUpdate, kNow);
+  EXPECT_EQ(world.state.find(kExt)->attributes["crl"]["number"], 1);
+  EXPECT_EQ(world.diff(*ca, kExt, kNow).type, ActionType::kNoOp);
+
+  run(ActionType::kRevoke, kExt, world.config.find(kExt), {{"Certificate/x", "0a", "superseded"}});
+  EXPECT_EQ(world.state.find(kExt)->attributes["crl"]["number"], 2);
+  install_ext(kNow + kDay);  // a renewed certificate on the same key
+  const RecordedResource& again = *world.state.find(kExt);
+  EXPECT_EQ(again.attributes["revoked_certificates"].size(), 1u);
+  EXPECT_EQ(again.attributes["crl"]["number"], 2);
+
+  run(ActionType::kUpdate, kExt, nullptr);  // removed: the deletion window starts
+  const std::string date = world.state.find(kExt)->attributes["deletion_date"];
+  install_ext(kNow + 2 * kDay);
+  const RecordedResource& deleting = *world.state.find(kExt);
+  EXPECT_EQ(deleting.attributes["status"], "PENDING_DELETION");
+  EXPECT_EQ(deleting.attributes["deletion_date"], date);
+  EXPECT_EQ(deleting.attributes["status_before_deletion"], "ACTIVE");
+}
+
+}  // namespace
+}  // namespace keyform
