@@ -201,12 +201,15 @@ class CertificateAuthorityProvider : public Provider {
       // Trust bundles keep the superseded certificate while it is valid.
       rec.attributes["previous_certificates"] =
           previous_certificates(ctx.recorded->attributes, ctx.now);
-      // CRL numbers keep increasing; a renewal keeps the key, so what it
-      // revoked stays revoked. A new key starts an empty list: certificates
-      // of the old key can no longer be revoked (docs/pki.md).
+      // CRL numbers keep increasing; a renewal (or an imported CA replaced
+      // by its renewed files) keeps the key, so what it revoked stays
+      // revoked. A new key starts an empty list: certificates of the old key
+      // can no longer be revoked (docs/pki.md).
       if (auto crl = ctx.recorded->attributes.find("crl"); crl != ctx.recorded->attributes.end())
         rec.attributes["crl"] = {{"number", crl->value("number", uint64_t{0})}};
-      if (type == ActionType::kRenew && ctx.recorded->attributes.contains("revoked_certificates"))
+      const bool same_key = rec.attributes.value("public_key_sha256", "") ==
+                            ctx.recorded->attributes.value("public_key_sha256", "");
+      if (same_key && ctx.recorded->attributes.contains("revoked_certificates"))
         rec.attributes["revoked_certificates"] = ctx.recorded->attributes["revoked_certificates"];
     }
     pki::record_lifecycle(rec.attributes, r.spec);

@@ -114,5 +114,34 @@ TEST_F(CaIntegrationTest, InstallKeepsRevocationsTheCrlAndTheDeletionWindow) {
   EXPECT_EQ(deleting.attributes["status_before_deletion"], "ACTIVE");
 }
 
+// Apply --replace of an imported CA with renewed files on the
+// same key keeps its revocation list.
+TEST_F(CaIntegrationTest, AnImportedCaReplacedOnItsKeyKeepsItsRevocations) {
+  testing::TempDir dir;
+  world.config.dir = dir.path();
+  x509::PkeyPtr key = x509::generate_key(x509::KeyAlgorithm::kEcP256);
+  auto write_cert = [&](UnixTime from) {
+    x509::RootCaRequest req;
+    req.subject.common_name = "Imported";
+    req.key = key.get();
+    req.validity = {from, 365 * kDay};
+    dir.write("ca.pem", x509::certificate_to_pem(x509::make_root_ca(req).get()));
+  };
+  write_cert(kNow - 10);
+  dir.write("ca.key",
+            std::string(x509::private_key_to_pem(key.get(), x509::KeyEncoding::kPkcs8).view()));
+  const std::string imp = "CertificateAuthority/imp";
+  world.put("CertificateAuthority", "imp",
+            {{"type", "root"},
+             {"import", {{"certificate", "ca.pem"}, {"privateKey", "ca.key"}}},
+             {"crl", {{"enabled", true}}}});
+  world.apply(*ca, imp, ActionType::kCreate, kNow);
+  run(ActionType::kRevoke, imp, world.config.find(imp), {{"Certificate/x", "0b", "keyCompromise"}});
+  write_cert(kNow - 5);
+  const RecordedResource& replaced = world.apply(*ca, imp, ActionType::kReplace, kNow);
+  ASSERT_EQ(replaced.attributes["revoked_certificates"].size(), 1u);
+  EXPECT_EQ(replaced.attributes["crl"]["revoked"], 1);
+}
+
 }  // namespace
 }  // namespace keyform
