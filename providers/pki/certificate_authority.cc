@@ -174,8 +174,9 @@ class CertificateAuthorityProvider : public Provider {
       rec.attributes["enabled"] = enabled;
       set_sealing_kms(rec, sealing_kms(*ctx.recorded));
       pki::record_lifecycle(rec.attributes, r.spec);
-      // Refreshes the CRL (it may be due) and follows spec.crl.
-      pki::follow_crl_settings(rec, ctx.keyring, r.spec, ctx.now);
+      // Refreshes the CRL (it may be due) and follows spec.crl; a CA waiting
+      // for its certificate has none (a CRL names its issuer by it).
+      if (!pki::is_pending(rec)) pki::follow_crl_settings(rec, ctx.keyring, r.spec, ctx.now);
       return rec;
     }
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)

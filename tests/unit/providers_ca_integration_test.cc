@@ -143,5 +143,24 @@ TEST_F(CaIntegrationTest, AnImportedCaReplacedOnItsKeyKeepsItsRevocations) {
   EXPECT_EQ(replaced.attributes["crl"]["revoked"], 1);
 }
 
+// A PENDING_CERTIFICATE CA with a CRL takes updates, and is
+// restored from its deletion window, without signing a CRL it cannot sign.
+TEST_F(CaIntegrationTest, APendingCaWithACrlIsUpdatedWithoutOne) {
+  world.apply(*ca, kExt, ActionType::kCreate, kNow);
+  world.put("CertificateAuthority", "ext",
+            {{"type", "subordinate"},
+             {"parent", {{"external", true}}},
+             {"subject", {{"commonName", "Ext"}}},
+             {"crl", {{"enabled", true}}},
+             {"deletionWindow", "7d"}});
+  ASSERT_EQ(world.diff(*ca, kExt, kNow).type, ActionType::kUpdate);
+  EXPECT_NO_THROW(world.apply(*ca, kExt, ActionType::kUpdate, kNow));
+  EXPECT_EQ(world.state.find(kExt)->attributes["deletion_window"], 7 * kDay);
+  run(ActionType::kUpdate, kExt, nullptr);
+  EXPECT_NO_THROW(world.apply(*ca, kExt, ActionType::kUpdate, kNow));
+  EXPECT_EQ(world.state.find(kExt)->attributes["status"], "PENDING_CERTIFICATE");
+  EXPECT_FALSE(world.state.find(kExt)->attributes.contains("crl"));
+}
+
 }  // namespace
 }  // namespace keyform
