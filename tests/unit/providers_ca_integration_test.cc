@@ -162,5 +162,17 @@ TEST_F(CaIntegrationTest, APendingCaWithACrlIsUpdatedWithoutOne) {
   EXPECT_FALSE(world.state.find(kExt)->attributes.contains("crl"));
 }
 
+// In its deletion window, a CA without its certificate is still
+// pending (observe does not read a certificate it lacks).
+TEST_F(CaIntegrationTest, APendingCaInItsDeletionWindowIsStillPending) {
+  world.apply(*ca, kExt, ActionType::kCreate, kNow);
+  RecordedResource deleting = run(ActionType::kUpdate, kExt, nullptr);
+  EXPECT_EQ(deleting.attributes["status"], "PENDING_DELETION");
+  EXPECT_TRUE(pki::is_pending(deleting));
+  world.apply(*ca, kRoot, ActionType::kCreate, kNow);
+  run(ActionType::kUpdate, kRoot, nullptr);
+  EXPECT_FALSE(pki::is_pending(*world.state.find(kRoot)));
+}
+
 }  // namespace
 }  // namespace keyform
