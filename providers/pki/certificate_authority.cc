@@ -213,6 +213,14 @@ class CertificateAuthorityProvider : public Provider {
       if (same_key && ctx.recorded->attributes.contains("revoked_certificates"))
         rec.attributes["revoked_certificates"] = ctx.recorded->attributes["revoked_certificates"];
     }
+    // A replaced subordinate is revoked by its parent after this entry is
+    // durable; until the parent's list holds it, it is pending here.
+    if (auto parent = ctx.deps.find(pki::parent_address(r.spec));
+        ctx.recorded && parent != ctx.deps.end() && parent->second) {
+      nlohmann::json pending = pki::carry_pending_revocations(
+          ctx.recorded->attributes, parent->second->attributes, type == ActionType::kReplace);
+      if (!pending.empty()) rec.attributes["revocation_pending"] = std::move(pending);
+    }
     pki::record_lifecycle(rec.attributes, r.spec);
     // A CA waiting for its certificate (PENDING_CERTIFICATE) has no CRL yet:
     // a CRL names its issuer by the certificate.

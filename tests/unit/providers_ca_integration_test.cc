@@ -174,5 +174,17 @@ TEST_F(CaIntegrationTest, APendingCaInItsDeletionWindowIsStillPending) {
   EXPECT_FALSE(pki::is_pending(*world.state.find(kRoot)));
 }
 
+// A replaced subordinate records its old serial as pending at
+// its parent until the parent's revoke.
+TEST_F(CaIntegrationTest, AReplacedSubordinateLeavesItsSerialPending) {
+  world.apply(*ca, kRoot, ActionType::kCreate, kNow);
+  const std::string old = world.apply(*ca, kSub, ActionType::kCreate, kNow).attributes["serial"];
+  const RecordedResource& sub = world.apply(*ca, kSub, ActionType::kReplace, kNow + 1);
+  ASSERT_EQ(sub.attributes["revocation_pending"].size(), 1u);
+  EXPECT_EQ(sub.attributes["revocation_pending"][0]["serial"], old);
+  EXPECT_EQ(sub.attributes["revocation_pending"][0]["issuer_public_key_sha256"],
+            world.state.find(kRoot)->attributes["public_key_sha256"]);
+}
+
 }  // namespace
 }  // namespace keyform
