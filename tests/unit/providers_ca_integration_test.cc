@@ -186,5 +186,32 @@ TEST_F(CaIntegrationTest, AReplacedSubordinateLeavesItsSerialPending) {
             world.state.find(kRoot)->attributes["public_key_sha256"]);
 }
 
+// A bundle or a target that needs only a CA waiting for its
+// certificate waits too, rather than failing at apply.
+TEST_F(CaIntegrationTest, BundlesAndTargetsWaitForAnExternalCa) {
+  world.put("TrustBundle", "b", {{"authorities", {"ext"}}});
+  world.put("DeploymentTarget", "t",
+            {{"source", kExt}, {"files", {{{"path", "out/ca.pem"}, {"content", "certificate"}}}}});
+  Action create;
+  create.type = ActionType::kCreate;
+  world.planned[kExt] = create;
+  auto bundles = make_trust_bundle_provider();
+  auto targets = make_deployment_target_provider();
+  for (auto [p, address] : {std::pair{bundles.get(), "TrustBundle/b"},
+                            std::pair{targets.get(), "DeploymentTarget/t"}}) {
+    Change c = world.diff(*p, address, kNow);
+    EXPECT_EQ(c.type, ActionType::kNoOp) << address;
+    EXPECT_TRUE(c.waiting) << address;
+    ASSERT_FALSE(c.reasons.empty());
+    EXPECT_THAT(c.reasons[0], HasSubstr("waits for " + kExt)) << address;
+  }
+  // Installed: both are planned.
+  world.planned.clear();
+  world.apply(*ca, kExt, ActionType::kCreate, kNow);
+  install_ext(kNow);
+  EXPECT_EQ(world.diff(*bundles, "TrustBundle/b", kNow).type, ActionType::kCreate);
+  EXPECT_EQ(world.diff(*targets, "DeploymentTarget/t", kNow).type, ActionType::kCreate);
+}
+
 }  // namespace
 }  // namespace keyform
