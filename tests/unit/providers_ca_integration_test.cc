@@ -186,6 +186,15 @@ TEST_F(CaIntegrationTest, AReplacedSubordinateLeavesItsSerialPending) {
             world.state.find(kRoot)->attributes["public_key_sha256"]);
 }
 
+// A subordinate's certificate names its parent's CRL.
+TEST_F(CaIntegrationTest, ASubordinatePointsAtItsParentsCrl) {
+  world.apply(*ca, kRoot, ActionType::kCreate, kNow);
+  const RecordedResource& sub = world.apply(*ca, kSub, ActionType::kCreate, kNow);
+  x509::CertPtr cert =
+      x509::certificate_from_pem(sub.attributes["certificate_pem"].get<std::string>());
+  EXPECT_GE(X509_get_ext_by_NID(cert.get(), NID_crl_distribution_points, -1), 0);
+}
+
 // A bundle or a target that needs only a CA waiting for its
 // certificate waits too, rather than failing at apply.
 TEST_F(CaIntegrationTest, BundlesAndTargetsWaitForAnExternalCa) {
