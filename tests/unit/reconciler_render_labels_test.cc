@@ -26,6 +26,30 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// The node shows the revoke, not the no-op listed first; a
+// deleted CA with two actions is one node.
+TEST(GraphDot, ANodeShowsItsChangeOnce) {
+  Config config;
+  Resource ca;
+  ca.kind = "CertificateAuthority";
+  ca.name = "root";
+  config.by_address[ca.address()] = 0;
+  config.resources.push_back(ca);
+  Graph graph;
+  graph.add_node("CertificateAuthority/root");
+  Plan plan;
+  plan.actions = {action("CertificateAuthority/root", ActionType::kNoOp),
+                  action("CertificateAuthority/gone", ActionType::kNoOp, {"PENDING_DELETION"}),
+                  action("CertificateAuthority/root", ActionType::kRevoke),
+                  action("CertificateAuthority/gone", ActionType::kRevoke)};
+  const std::string dot = render_graph_dot(config, graph, &plan);
+  EXPECT_THAT(dot, HasSubstr("\"CertificateAuthority/root\" [shape=doubleoctagon, "
+                             "style=\"filled\", fillcolor=lightcoral"));
+  EXPECT_EQ(count(dot, "\"CertificateAuthority/gone\" [shape"), 1u);
+  EXPECT_THAT(dot, HasSubstr("\"CertificateAuthority/gone\" [shape=doubleoctagon, "
+                             "style=\"filled,dashed\", fillcolor=lightcoral"));
+}
+
 // A CA in its deletion window needs no operator.
 TEST(PlanText, ADeletionWindowIsNotAnOperatorsTask) {
   Plan plan;
