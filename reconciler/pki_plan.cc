@@ -212,9 +212,12 @@ void plan_pki(const Config& config, const State& state, bool targeted, Plan& pla
       ++i;
       continue;
     }
-    if (a.type == ActionType::kNoOp) {
+    // An update writes no files: it deploys too, keeping its reasons.
+    if (a.type == ActionType::kNoOp || a.type == ActionType::kUpdate) {
+      if (a.type == ActionType::kNoOp) a.reasons.clear();
       a.type = ActionType::kDeploy;
-      a.reasons = {"source " + ca + " revokes certificates (its CRL changes)"};
+      a.waiting = false;
+      a.reasons.push_back("source " + ca + " revokes certificates (its CRL changes)");
       a.id = plan_action_id(plan.lineage, plan.serial, a.address, a.type);
     }
     a.after.push_back(ca);

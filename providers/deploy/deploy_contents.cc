@@ -59,8 +59,10 @@ std::string certificate_pem(const RecordedResource& r) {
 std::string chain_pem(const ContentInputs& in) {
   std::string out;
   for (const RecordedResource* issuer : in.issuers) out += certificate_pem(*issuer);
-  // Above a CA signed outside keyform: the chain installed with it.
-  if (!in.issuers.empty()) out += in.issuers.back()->attributes.value("external_chain_pem", "");
+  // Above a CA signed outside keyform (the source itself when it is that
+  // CA): the chain installed with it.
+  const RecordedResource& top = in.issuers.empty() ? in.source : *in.issuers.back();
+  out += top.attributes.value("external_chain_pem", "");
   return out;
 }
 

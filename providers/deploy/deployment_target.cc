@@ -17,6 +17,7 @@
 #include "providers/deploy/process_runner.h"
 #include "providers/deploy/tls_probe.h"
 #include "providers/file_system.h"
+#include "providers/pki/ca_hierarchy.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -268,6 +269,13 @@ class DeploymentTargetProvider : public Provider {
   Change diff(const DiffInput& in) const override {
     Change c;
     const std::string source = source_of(in.desired);
+    // A CA source waiting for its certificate has nothing to deploy yet.
+    if (source.starts_with("CertificateAuthority/"))
+      if (auto wait = pki::pending_issuer_reason(in, source))
+        return {ActionType::kNoOp,
+                {*wait,
+                 in.recorded ? "would deploy: its source changes" : "would create: not in state"},
+                true};
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     for (const std::string& f : in.changed_fields)
       if (f.starts_with("spec.")) c.reasons.push_back(f + " changed");

@@ -1,6 +1,7 @@
 #include "providers/pki/ca_hierarchy.h"
 
 #include "providers/pki/ca_import.h"
+#include "providers/pki/ca_lifecycle.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/templates.h"
 
@@ -20,7 +21,11 @@ bool has_external_parent(const nlohmann::json& spec) {
 bool is_imported(const nlohmann::json& spec) { return spec.contains("import"); }
 
 bool is_pending(const RecordedResource& ca) {
-  return ca.attributes.value("status", std::string(kStatusActive)) == kStatusPending;
+  const std::string status = ca.attributes.value("status", std::string(kStatusActive));
+  // In its deletion window, a CA keeps the status it had before.
+  if (status == kPendingDeletion)
+    return ca.attributes.value("status_before_deletion", "") == kStatusPending;
+  return status == kStatusPending;
 }
 
 std::optional<int> spec_path_length(const nlohmann::json& spec) {

@@ -1,6 +1,7 @@
 #include "providers/pki/ca_install.h"
 
 #include "providers/pki/ca_hierarchy.h"
+#include "providers/pki/ca_lifecycle.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/x509_ca.h"
 #include "util/error.h"
@@ -38,11 +39,19 @@ RecordedResource install_ca_certificate(const RecordedResource& ca, std::string_
 
   RecordedResource out = ca;
   nlohmann::json attributes = certificate_attributes(cert);
+  // The key is the same, so what it revoked stays revoked and its CRL keeps
+  // its number; a deletion window keeps running.
   for (const char* keep :
-       {"key_algorithm", "enabled", "csr_pem", "external_parent", "previous_certificates"})
+       {"key_algorithm", "enabled", "csr_pem", "external_parent", "previous_certificates",
+        "revoked_certificates", "crl", "crl_distribution_point", "deletion_window", "deletion_date",
+        "deletion_date_unix"})
     if (ca.attributes.contains(keep)) attributes[keep] = ca.attributes[keep];
   attributes["subject"] = x509::subject_line(cert);
   attributes["status"] = kStatusActive;
+  if (ca.attributes.value("status", "") == kPendingDeletion) {
+    attributes["status_before_deletion"] = kStatusActive;
+    attributes["status"] = kPendingDeletion;
+  }
   attributes["external_chain_pem"] = std::string(chain_pem);
   attributes["installed_at"] = format_rfc3339(now);
   out.attributes = std::move(attributes);

@@ -57,6 +57,7 @@ x509::CertPtr sign_by_parent(ApplyContext& ctx, const Resource& r, EVP_PKEY* key
   Seconds lifetime = duration_field(r.spec, "validity", default_validity);
   lifetime = std::min<Seconds>(lifetime, x509::not_after(parent_cert.get()) - ctx.now);
   req.validity = {ctx.now, lifetime};
+  req.crl_distribution_point = p.attributes.value("crl_distribution_point", "");
   attributes["issuer"] = parent;
   attributes["issuer_fingerprint"] = p.attributes.value("fingerprint_sha256", "");
   attributes["issuer_public_key_sha256"] = p.attributes.value("public_key_sha256", "");

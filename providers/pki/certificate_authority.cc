@@ -142,6 +142,10 @@ class CertificateAuthorityProvider : public Provider {
                           pki::pending_deletion_reason(in.recorded->attributes));
     if (auto crl = pki::crl_refresh_reason(in.recorded->attributes, in.now))
       c.reasons.push_back(*crl);
+    // An installed external CA has its first certificate, so its first CRL.
+    if (pki::crl_settings(in.desired.spec).enabled && !pki::is_pending(*in.recorded) &&
+        !in.recorded->attributes.value("crl", nlohmann::json::object()).contains("pem"))
+      c.reasons.push_back("crl.enabled: no CRL signed yet");
     if (validity && !outside) c.type = ActionType::kRenew;
     if (due) c.type = ActionType::kRenew;
     if (c.type == ActionType::kNoOp && !c.reasons.empty()) c.type = ActionType::kUpdate;
@@ -176,8 +180,9 @@ class CertificateAuthorityProvider : public Provider {
       rec.attributes["enabled"] = enabled;
       set_sealing_kms(rec, sealing_kms(*ctx.recorded));
       pki::record_lifecycle(rec.attributes, r.spec);
-      // Refreshes the CRL (it may be due) and follows spec.crl.
-      pki::follow_crl_settings(rec, ctx.keyring, r.spec, ctx.now);
+      // Refreshes the CRL (it may be due) and follows spec.crl; a CA waiting
+      // for its certificate has none (a CRL names its issuer by it).
+      if (!pki::is_pending(rec)) pki::follow_crl_settings(rec, ctx.keyring, r.spec, ctx.now);
       return rec;
     }
     if (type != ActionType::kCreate && type != ActionType::kReplace && type != ActionType::kRenew)
@@ -203,13 +208,24 @@ class CertificateAuthorityProvider : public Provider {
       // Trust bundles keep the superseded certificate while it is valid.
       rec.attributes["previous_certificates"] =
           previous_certificates(ctx.recorded->attributes, ctx.now);
-      // CRL numbers keep increasing; a renewal keeps the key, so what it
-      // revoked stays revoked. A new key starts an empty list: certificates
-      // of the old key can no longer be revoked (docs/pki.md).
+      // CRL numbers keep increasing; a renewal (or an imported CA replaced
+      // by its renewed files) keeps the key, so what it revoked stays
+      // revoked. A new key starts an empty list: certificates of the old key
+      // can no longer be revoked (docs/pki.md).
       if (auto crl = ctx.recorded->attributes.find("crl"); crl != ctx.recorded->attributes.end())
         rec.attributes["crl"] = {{"number", crl->value("number", uint64_t{0})}};
-      if (type == ActionType::kRenew && ctx.recorded->attributes.contains("revoked_certificates"))
+      const bool same_key = rec.attributes.value("public_key_sha256", "") ==
+                            ctx.recorded->attributes.value("public_key_sha256", "");
+      if (same_key && ctx.recorded->attributes.contains("revoked_certificates"))
         rec.attributes["revoked_certificates"] = ctx.recorded->attributes["revoked_certificates"];
+    }
+    // A replaced subordinate is revoked by its parent after this entry is
+    // durable; until the parent's list holds it, it is pending here.
+    if (auto parent = ctx.deps.find(pki::parent_address(r.spec));
+        ctx.recorded && parent != ctx.deps.end() && parent->second) {
+      nlohmann::json pending = pki::carry_pending_revocations(
+          ctx.recorded->attributes, parent->second->attributes, type == ActionType::kReplace);
+      if (!pending.empty()) rec.attributes["revocation_pending"] = std::move(pending);
     }
     pki::record_lifecycle(rec.attributes, r.spec);
     // A CA waiting for its certificate (PENDING_CERTIFICATE) has no CRL yet:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "providers/pki/ca_hierarchy.h"
 #include "util/error.h"
 
 namespace keyform {
@@ -75,6 +76,18 @@ class TrustBundleProvider : public Provider {
   }
 
   Change diff(const DiffInput& in) const override {
+    // Waits while no authority has a certificate to contribute yet (an
+    // external CA before keyform ca install).
+    std::optional<std::string> wait;
+    for (const std::string& ca : authority_addresses(in.desired)) {
+      wait = pki::pending_issuer_reason(in, ca);
+      if (!wait) break;
+    }
+    if (wait)
+      return {ActionType::kNoOp,
+              {*wait,
+               in.recorded ? "would update: an authority changes" : "would create: not in state"},
+              true};
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     Change c;
     for (const auto& f : in.changed_fields) c.reasons.push_back(f + " changed");

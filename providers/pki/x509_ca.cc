@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "providers/pki/crl.h"
 #include "providers/pki/x509_detail.h"
 #include "util/encoding.h"
 #include "util/error.h"
@@ -50,6 +51,8 @@ CertPtr issue_subordinate_ca(const SubordinateCaRequest& req, X509* issuer_cert,
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer_cert, cert.get(), nullptr, nullptr, 0);
   add_ca_profile(cert.get(), &ctx, req.path_length);
+  if (!req.crl_distribution_point.empty())
+    add_crl_distribution_point(cert.get(), req.crl_distribution_point);
   if (X509_sign(cert.get(), issuer_key, digest_for(issuer_key, req.hash)) <= 0)
     fail("cannot sign the subordinate CA certificate");
   return cert;

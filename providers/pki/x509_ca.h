@@ -21,6 +21,8 @@ struct SubordinateCaRequest {
   Hash hash = Hash::kSha256;       // the parent signs with it (unused for ED25519)
   std::optional<int> path_length;
   Validity validity;
+  // The parent's CRL, where relying parties check this CA (none if empty).
+  std::string crl_distribution_point;
 };
 // Signed by issuer_key, named after issuer_cert: basicConstraints critical
 // CA:TRUE (pathlen if set); keyUsage critical keyCertSign, cRLSign,

@@ -18,6 +18,13 @@ bool hidden_name(std::string_view name) { return !name.empty() && name[0] == '.'
 
 bool yaml_name(std::string_view name) { return name.ends_with(".yaml") || name.ends_with(".yml"); }
 
+// Checked before reading, whatever the source, so a huge file is refused.
+void check_size(uintmax_t size) {
+  if (size > yaml::kMaxFileBytes)
+    throw Error("file too large (" + std::to_string(size) + " bytes; the limit is " +
+                std::to_string(yaml::kMaxFileBytes >> 20) + " MiB)");
+}
+
 class DirectorySource : public ConfigSource {
  public:
   explicit DirectorySource(const fs::path& dir) : dir_(fs::absolute(dir).lexically_normal()) {}
@@ -63,10 +70,7 @@ class DirectorySource : public ConfigSource {
     }
     // Checked before reading, so a huge file is never held in memory.
     uintmax_t size = fs::file_size(p, ec);
-    if (!ec && size > yaml::kMaxFileBytes) {
-      throw Error("file too large (" + std::to_string(size) + " bytes; the limit is " +
-                  std::to_string(yaml::kMaxFileBytes >> 20) + " MiB)");
-    }
+    if (!ec) check_size(size);
     return read_file(p);
   }
 
@@ -113,6 +117,8 @@ class GitTreeSource : public ConfigSource {
   std::string read(const std::string& rel) const override {
     auto it = blobs_.find(rel);
     if (it == blobs_.end()) throw Error(rel + " is not in " + description_);
+    // Checked from the header, so a huge blob is never held in memory.
+    check_size(repo_.blob_size(it->second));
     return repo_.read_blob(it->second);
   }
 

@@ -187,4 +187,13 @@ std::string GitRepository::read_blob(const std::string& blob) const {
                      git_odb_object_size(object.get()));
 }
 
+size_t GitRepository::blob_size(const std::string& blob) const {
+  git_oid oid = oid_of(blob);
+  size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (git_odb_read_header(&size, &type, odb_, &oid) != 0)
+    throw Error("cannot read git object " + blob + ": " + last_git_error());
+  return size;
+}
+
 }  // namespace keyform

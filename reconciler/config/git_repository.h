@@ -61,6 +61,8 @@ class GitRepository {
   // A blob's contents. Safe to call from several threads at once (libgit2's
   // object database locks itself).
   std::string read_blob(const std::string& blob) const;
+  // A blob's size in bytes, read from its header (the contents stay unread).
+  size_t blob_size(const std::string& blob) const;
 
  private:
   explicit GitRepository(git_repository* repo);

@@ -61,16 +61,26 @@ std::string render_graph_dot(const Config& config, const Graph& graph, const Pla
     }
     out << "];\n";
   };
+  // The action that colours a node: its first change (a CA may hold a no-op
+  // and a revoke), else its no-op.
+  auto shown = [&](const std::string& address) -> const Action* {
+    if (!plan) return nullptr;
+    for (const Action& a : plan->actions)
+      if (a.address == address && a.type != ActionType::kNoOp) return &a;
+    return plan->find(address);
+  };
   for (const std::string& a : graph.topological_order()) {
-    node(a, plan ? plan->find(a) : nullptr, false);
+    node(a, shown(a), false);
     for (const std::string& d : graph.dependencies(a))
       out << "  " << dot_id(a) << " -> " << dot_id(d) << ";\n";
   }
   if (plan) {
     std::set<ActionType> used;
+    std::set<std::string> deleted;  // drawn once, however many actions
     for (const Action& a : plan->actions) {
       used.insert(a.type);
-      if (!config.find(a.address)) node(a.address, &a, true);
+      if (!config.find(a.address) && deleted.insert(a.address).second)
+        node(a.address, shown(a.address), true);
     }
     // The legend: one box per action the plan holds, in a box of its own.
     out << "  subgraph cluster_legend {\n    label=\"planned action\";\n    style=rounded;\n";

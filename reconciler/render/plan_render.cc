@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "providers/pki/ca_lifecycle.h"
 #include "util/time.h"
 
 namespace keyform {
@@ -53,16 +54,19 @@ nlohmann::json change_of(const Action& a, const Config& config, const State& sta
 }
 
 // No-ops with reasons: waiting ones (a CA without its certificate, and what
-// needs it) and ones the operator must act on (an external CA due for a new
-// certificate), so the plan says why they are not planned.
+// needs it), a deleted CA in its deletion window, and ones the operator must
+// act on (an external CA due for a new certificate), so the plan says why
+// they are not planned.
 void render_waiting(const Plan& plan, const Style& style, std::ostringstream& out) {
   bool first = true;
   for (const Action& a : plan.actions) {
     if (a.type != ActionType::kNoOp || a.reasons.empty()) continue;
-    if (first) out << "\nNot planned (waiting, or needing an operator):\n";
+    if (first) out << "\nNot planned (waiting, in a deletion window, or needing an operator):\n";
     first = false;
-    out << "  " << style.yellow(a.waiting ? "... wait    " : "... operator") << " "
-        << style.bold(a.address) << "\n";
+    const char* label = a.waiting                                              ? "... wait    "
+                        : a.reasons.front().starts_with(pki::kPendingDeletion) ? "... deleting"
+                                                                               : "... operator";
+    out << "  " << style.yellow(label) << " " << style.bold(a.address) << "\n";
     for (const std::string& r : a.reasons) out << "                 " << style.dim(r) << "\n";
   }
 }

@@ -85,7 +85,7 @@ kf "$ex" plan
 expect_output 'restored from PENDING_DELETION'
 kf "$ex" apply --auto-approve >/dev/null
 expect_rc 0
-[ "$(attr "$ex" CertificateAuthority/team .status)" = null ] || fail "restored CA still pending deletion"
+[ "$(attr "$ex" CertificateAuthority/team .status)" = ACTIVE ] || fail "restored CA is not ACTIVE again"
 [ "$(attr "$ex" CertificateAuthority/team .fingerprint_sha256)" = "$ca_fp" ] || fail "restore changed the CA"
 
 # Removed again and left past its window: deleted.

@@ -72,6 +72,14 @@ TEST_F(DeployContentsTest, DerCertificateAndKeyParse) {
   EXPECT_TRUE(x509::key_matches_certificate(k.get(), c.get()));
 }
 
+TEST_F(DeployContentsTest, ACaSourceSignedOutsideKeyformCarriesItsInstalledChain) {
+  RecordedResource ext = root();  // stands in for an installed external CA
+  ext.attributes["external_chain_pem"] = pem(web());
+  ContentInputs in{ext, {}, nullptr, {}};
+  EXPECT_EQ(render_content(file("chain"), in).view(), pem(web()));
+  EXPECT_EQ(render_content(file("fullchain"), in).view(), pem(root()) + pem(web()));
+}
+
 TEST_F(DeployContentsTest, CrlFromTheCasRecordedEntry) {
   RecordedResource ca_entry = root();
   ca_entry.attributes["crl"] = {{"pem", "-----BEGIN X509 CRL-----\nAAEC\n-----END X509 CRL-----\n"},

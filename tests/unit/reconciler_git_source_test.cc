@@ -81,6 +81,20 @@ TEST_F(GitSourceTest, ReadsTheCommitNotTheWorkingTree) {
               ElementsAre("keyform.yaml", "new.yaml"));
 }
 
+TEST_F(GitSourceTest, AHugeBlobIsRefusedBeforeItIsRead) {
+  dir_.write("keyform.yaml", "kind: Project\nname: demo\n");
+  dir_.write("big.yaml", std::string((16u << 20) + 1, '#'));
+  commit_all("one");
+  auto r = repo();
+  auto source = git_tree_source(*r, r->resolve("HEAD"), "HEAD", "");
+  try {
+    source->read("big.yaml");
+    FAIL() << "read a blob past the size limit";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("file too large (16777217 bytes; the limit is 16 MiB)"));
+  }
+}
+
 TEST_F(GitSourceTest, ABadRevisionOrDirectoryIsAClearError) {
   dir_.write("keyform.yaml", "kind: Project\nname: demo\n");
   commit_all("one");

@@ -113,6 +113,35 @@ TEST_F(PkiPlanTest, PendingRevocationsFromAnEarlierRunArePlannedAgain) {
             "Certificate/web serial 09: superseded (replaced in an earlier run)");
 }
 
+// Finding 8: a CRL target with only a description change (an update, which
+// writes no files) deploys the CRL the revoke signs.
+TEST_F(PkiPlanTest, ACrlTargetUpdatedInPlaceDeploysAfterTheRevoke) {
+  put(resource("DeploymentTarget", "crl",
+               {{"source", kCa}, {"files", {{{"path", "out/root.crl"}, {"content", "crl"}}}}}));
+  Plan p;
+  p.lineage = "l";
+  Action cert;
+  cert.id = "a";
+  cert.address = "Certificate/web";
+  cert.type = ActionType::kReplace;
+  p.actions.push_back(cert);
+  Action target;
+  target.id = "b";
+  target.address = "DeploymentTarget/crl";
+  target.type = ActionType::kUpdate;
+  target.reasons = {"description changed"};
+  p.actions.push_back(target);
+  plan_pki(config, state, false, p);
+  const Action* t = p.find("DeploymentTarget/crl");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->type, ActionType::kDeploy);
+  EXPECT_FALSE(t->waiting);
+  ASSERT_EQ(t->reasons.size(), 2u);
+  EXPECT_EQ(t->reasons[0], "description changed");
+  EXPECT_EQ(t->reasons[1],
+            "source CertificateAuthority/root revokes certificates (its CRL changes)");
+}
+
 TEST_F(PkiPlanTest, IssuingUnderADisabledCaIsAnErrorAtTheCertificate) {
   at(kCa).spec["enabled"] = false;
   record(kCa, {{"public_key_sha256", "k1"}, {"serial", "ca"}});
