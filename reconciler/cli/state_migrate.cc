@@ -17,7 +17,8 @@ std::string state_digest(const State& s) { return sha256_hex(to_json(s).dump());
 bool holds_anything(Backend& dest) {
   if (dest.initialized()) return true;
   try {
-    return !dest.objects().list().empty();
+    if (!dest.objects().list().empty()) return true;
+    return !dest.read_audit().empty();
   } catch (const Error&) {
     return false;
   }
@@ -38,7 +39,8 @@ int run_state_migrate(const GlobalOptions& global, const std::string& to) {
   std::unique_ptr<Backend> dest = ws.make_backend(to);
   if (holds_anything(*dest))
     throw Error(dest->describe() +
-                " is not empty (it holds a keyform state or objects); refusing to overwrite it");
+                " is not empty (it holds a keyform state, objects or an audit log); refusing to "
+                "overwrite it");
 
   const State& state = loaded.state();
   // The journal replayed into one snapshot: the destination starts with an

@@ -43,9 +43,13 @@ use_example() {
   cp -r "$KEYFORM_SOURCE_DIR/examples/$1" "$WORK/$1"
   rm -rf "$WORK/$1/.keyform" "$WORK/$1/out"
   if [ "$KEYFORM_E2E_BACKEND" = postgres ]; then
-    sed -i 's|^  backend: .*|  backend: {type: postgres, dsn: {env: KEYFORM_E2E_DSN}}|' \
-      "$WORK/$1/keyform.yaml"
-    grep -q 'type: postgres' "$WORK/$1/keyform.yaml" || fail "use_example: no backend line in $1"
+    local project="$WORK/$1/keyform.yaml" line='  backend: {type: postgres, dsn: {env: KEYFORM_E2E_DSN}}'
+    if grep -q '^  backend: ' "$project"; then
+      sed -i "s|^  backend: .*|$line|" "$project"
+    else
+      sed -i "s|^spec:\$|spec:\n$line|" "$project"
+    fi
+    grep -q 'type: postgres' "$project" || fail "use_example: cannot set the backend in $1"
   fi
   echo "$WORK/$1"
 }
@@ -162,4 +166,16 @@ recorded_serials() {
   [ "$rc" -eq 0 ] || fail "the state is not loadable: $(cat "$WORK/last.err")"
   jq -r '.resources | to_entries[] | select(.value.attributes.serial) |
          "\(.key) \(.value.attributes.serial)"' "$WORK/last.out" | sort
+}
+
+# state_fingerprint DIR: changes when anything is written to the state, on
+# either backend (the local files, or the postgres head row and journal).
+state_fingerprint() {
+  if [ "$KEYFORM_E2E_BACKEND" = postgres ]; then
+    "$PG_BIN/psql" -X -qtA "$KEYFORM_E2E_DSN" \
+      -c "SELECT serial, version, (SELECT count(*) FROM keyform.journal) FROM keyform.state" |
+      sha256sum
+  else
+    cat "$1/.keyform/state.json" "$1/.keyform/journal" | sha256sum
+  fi
 }

@@ -75,7 +75,7 @@ expect_output 'KmsKey/ca-key: account:444455556666/role:intern-\* no longer deni
 cp "$WORK/policies.full" "$dir/policies.yaml"
 
 # Bad input: every problem with file:line:col, exit 1, nothing changed.
-before=$(cat "$dir/.keyform/state.json" "$dir/.keyform/journal" | sha256sum)
+before=$(state_fingerprint "$dir")
 cat >"$dir/bad.yaml" <<'YAML'
 kind: ResourcePolicy
 name: bad
@@ -96,7 +96,7 @@ expect_output '^bad.yaml:9:30: spec.statements\[0\].actions\[1\]: unknown action
 expect_output '^bad.yaml:9:44: spec.statements\[0\].actions\[2\]: secret:GetSecretValue does not apply on a KmsKey'
 kf "$dir" apply --auto-approve
 expect_rc 1
-after=$(cat "$dir/.keyform/state.json" "$dir/.keyform/journal" | sha256sum)
+after=$(state_fingerprint "$dir")
 [ "$before" = "$after" ] || fail "a bad config changed the state"
 # allowPublic: true is the explicit opt-in.
 sed -i 's/  statements:/  allowPublic: true\n  statements:/; s/, "role:apache"//; s/, kms:Decryptt, secret:GetSecretValue//' "$dir/bad.yaml"

@@ -3,6 +3,7 @@
 # unless told, --rev from a bare clone, saved plans carry the commit, the
 # JSON plan and the DOT graph parse, and bad revisions are clear errors.
 source "$(dirname "$0")/lib.sh"
+local_only "checks where the local backend's directory lands for --rev and bare clones"
 command -v git >/dev/null || fail "git is not installed (scripts/setup.sh installs it)"
 export GIT_AUTHOR_NAME="Ada Lovelace" GIT_AUTHOR_EMAIL=ada@example.org
 export GIT_COMMITTER_NAME="Ada Lovelace" GIT_COMMITTER_EMAIL=ada@example.org

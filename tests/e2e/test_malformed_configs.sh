@@ -8,6 +8,7 @@
 # match a line of the output; the first names the file, line and column) and
 # nopos (the problem has no position: a missing file).
 source "$(dirname "$0")/lib.sh"
+local_only "parsing and validation; it compares the local backend's files byte for byte"
 CASES="$KEYFORM_SOURCE_DIR/tests/e2e/malformed"
 
 base=$(use_example quickstart)

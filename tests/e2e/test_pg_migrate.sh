@@ -20,10 +20,15 @@ expect_output 'already in the local backend'
 
 kf "$ex" state migrate --to postgres
 expect_rc 0
-expect_output "Migrated the state .*, $objects objects\)"
+expect_output "Migrated the state .*, $objects objects, [0-9]+ audit records\)"
 expect_output 'Verified'
 [ "$(psql_admin -d keyform_e2e -tA -c 'SELECT count(*) FROM keyform.objects')" = "$objects" ] ||
   fail "the objects table does not hold $objects objects"
+# The audit log moved line for line, and its chain still verifies there.
+[ "$(psql_admin -d keyform_e2e -tA -c 'SELECT count(*) FROM keyform.audit')" = \
+  "$(wc -l <"$ex/.keyform/audit.log")" ] || fail "the audit table does not hold the local log"
+kf "$ex" --backend postgres audit verify
+expect_rc 0
 
 # The postgres copy plans no changes and renews nothing.
 kf "$ex" --backend postgres plan --detailed-exitcode
@@ -38,7 +43,8 @@ expect_output 'not empty'
 
 # And back: into an empty local directory (the root key stays where it was).
 mkdir "$WORK/old"
-mv "$ex/.keyform/state.json" "$ex/.keyform/journal" "$ex/.keyform/objects" "$WORK/old/"
+mv "$ex/.keyform/state.json" "$ex/.keyform/journal" "$ex/.keyform/objects" "$ex/.keyform/audit.log" \
+  "$WORK/old/"
 kf "$ex" --backend postgres state migrate --to local
 expect_rc 0
 expect_output "$objects objects"

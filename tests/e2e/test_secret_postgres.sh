@@ -4,6 +4,7 @@
 # CURRENT alone, drift when the server stops accepting CURRENT, and no
 # password in the state, the journal, the output or the server's log.
 source "$(dirname "$0")/lib.sh"
+local_only "starts its own PostgreSQL, for the database whose passwords rotate"
 source "$(dirname "$0")/postgres_lib.sh"
 trap 'pg_stop; rm -rf "$WORK"' EXIT
 pg_start "$WORK/pg" || fail "cannot start PostgreSQL"

@@ -3,6 +3,7 @@
 # The next apply finishes exactly one rotation: one new CURRENT, the old
 # one PREVIOUS, no PENDING left, and the server takes the new password.
 source "$(dirname "$0")/lib.sh"
+local_only "starts its own PostgreSQL, for the database whose passwords rotate"
 source "$(dirname "$0")/postgres_lib.sh"
 trap 'pg_stop; rm -rf "$WORK"' EXIT
 pg_start "$WORK/pg" || fail "cannot start PostgreSQL"
