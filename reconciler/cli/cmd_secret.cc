@@ -107,8 +107,20 @@ SecretBytes read_secret_for_cli(Workspace& ws, const State& state, const std::st
   const bool owner_without_account =
       ws.config().project.account.empty() && principal == apply_principal(ws.config());
   std::string because = "the project has no account; read by the holder of the root key";
+  // A Secret no longer in the configuration has no policies to evaluate: its
+  // owner goes on to the read (which names its pending deletion), anyone
+  // else is refused.
+  const bool owner = principal == apply_principal(ws.config());
+  const bool configured = ws.config().find(address) != nullptr;
+  if (!configured) because = address + " is not in the configuration; read as its owner";
   try {
-    if (!owner_without_account) {
+    if (!configured && !owner) {
+      const std::string why = principal + " cannot read " + address +
+                              ": it is not in the configuration, so no policy allows it";
+      audit_secret_read(ws, principal, address, version, "denied", why);
+      throw DeniedRead(why);
+    }
+    if (!owner_without_account && configured) {
       policy::Decision d =
           policy::authorize(ws.config(), principal, "secret:GetSecretValue", address, context);
       if (!d.allowed) {
