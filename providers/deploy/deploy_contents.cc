@@ -8,6 +8,7 @@
 
 #include "providers/pki/pkcs12.h"
 #include "providers/provider.h"
+#include "providers/secrets/secret_read.h"
 #include "util/error.h"
 
 namespace keyform {
@@ -91,10 +92,8 @@ SecretBytes concat(const SecretBytes& a, std::string_view b) {
 std::optional<ContentProblem> check_content(const std::string& source_kind, const DeployedFile& f) {
   const ContentRule* rule = rule_for(f.content);
   if (!rule) return ContentProblem{"content", "unknown content \"" + f.content + "\""};
-  if (rule->sources.front() == "Secret")
-    return ContentProblem{"content", f.content +
-                                         " needs the Secret kind, which this build does not "
-                                         "have yet"};
+  if (f.content == "field:")
+    return ContentProblem{"content", "field: needs the field's name (field:password)"};
   if (std::find(rule->sources.begin(), rule->sources.end(), source_kind) == rule->sources.end()) {
     std::string msg =
         f.content + " is deployed from a " + join(rule->sources) + ", not a " + source_kind;
@@ -111,10 +110,6 @@ std::optional<ContentProblem> check_content(const std::string& source_kind, cons
     return ContentProblem{"content", "pkcs12 needs passwordFrom: {secret: NAME, field: FIELD}"};
   if (!f.password_secret.empty() && f.content != "pkcs12")
     return ContentProblem{"passwordFrom", "passwordFrom is only used by pkcs12"};
-  if (f.content == "pkcs12")
-    return ContentProblem{"passwordFrom",
-                          "the pkcs12 password comes from Secret/" + f.password_secret +
-                              ", which needs the Secret kind; this build does not have it yet"};
   return std::nullopt;
 }
 
@@ -166,6 +161,12 @@ SecretBytes render_content(const DeployedFile& f, const ContentInputs& in) {
     std::string bundle = src.attributes.value("pem", "");
     if (bundle.empty()) throw Error(src.address() + " has no bundle recorded");
     pem = SecretBytes(bundle);
+  } else if (f.content == "value" || f.content.starts_with("field:")) {
+    // The CURRENT version, through the one read path every Secret reader takes.
+    if (!in.keyring) throw Error("the value of " + src.address() + " needs a root key");
+    secrets::VersionSelector which;
+    if (f.content != "value") which.field = f.content.substr(6);
+    return secrets::read_secret_version(src, *in.keyring, which);
   } else {
     throw Error(f.content + " cannot be deployed by this build");
   }

@@ -11,7 +11,8 @@
 //   pkcs12       Certificate                   (DER)     yes  (needs passwordFrom)
 //   crl          CertificateAuthority          pem, der  no
 //   bundle       TrustBundle                   pem       no
-//   value, field:NAME   Secret                 -         yes  (needs the Secret kind)
+//   value        Secret (its CURRENT version)  -         yes
+//   field:NAME   Secret (fields, certificate)  -         yes
 #include <functional>
 #include <optional>
 #include <string>
@@ -41,8 +42,8 @@ struct ContentInputs {
   // The source's issuers, nearest first (the chain).
   std::vector<const RecordedResource*> issuers;
   Keyring* keyring = nullptr;  // null: secret contents cannot be rendered
-  // The pkcs12 password named by the file's passwordFrom; unset: pkcs12
-  // cannot be rendered (the Secret kind will provide it).
+  // The pkcs12 password named by the file's passwordFrom (the CURRENT
+  // version of that Secret); unset: pkcs12 cannot be rendered.
   std::function<SecretBytes(const DeployedFile&)> password;
 };
 

@@ -18,6 +18,8 @@
 #include "providers/deploy/tls_probe.h"
 #include "providers/file_system.h"
 #include "providers/pki/ca_hierarchy.h"
+#include "providers/secrets/secret_read.h"
+#include "providers/secrets/secret_versions.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -73,16 +75,41 @@ bool deploys(const Resource& r, std::initializer_list<std::string_view> contents
   return false;
 }
 
+// The Secrets named by pkcs12 passwordFrom, as addresses, once each.
+std::vector<std::string> password_secrets(const Resource& r) {
+  std::vector<std::string> out;
+  for (const DeployedFile& f : deployed_files(r)) {
+    if (f.password_secret.empty()) continue;
+    std::string a = "Secret/" + f.password_secret;
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  }
+  return out;
+}
+
+// The version a Secret's readers get now: its CURRENT version id.
+std::string current_version(const RecordedResource& secret) {
+  const nlohmann::json* v = secrets::version_with_stage(secret.attributes, "CURRENT");
+  return v ? v->value("id", "") : "";
+}
+
 bool needs_chain(const Resource& r) {
   return deploys(r, {"chain", "fullchain", "combined", "pkcs12"});
 }
 
 // What the deployed files were made from, compared by diff with what was
 // recorded at the last deployment: the source certificate's fingerprint
-// (plus the CRL number when a CRL is deployed), or a trust bundle's digest.
-std::string source_version(const RecordedResource& src, const Resource& target) {
+// (plus the CRL number when a CRL is deployed), a trust bundle's digest, or
+// a Secret's CURRENT version id; plus the CURRENT version of each pkcs12
+// password Secret, so a rotated password redeploys.
+std::string source_version(const RecordedResource& src, const Resource& target,
+                           const Lookup& find) {
   if (src.kind == "TrustBundle") return "sha256:" + sha256_hex(src.attributes.value("pem", ""));
+  if (src.kind == "Secret") return "version:" + current_version(src);
   std::string v = src.attributes.value("fingerprint_sha256", "");
+  for (const std::string& a : password_secrets(target)) {
+    const RecordedResource* secret = find(a);
+    v += "+password:" + a + "@" + (secret ? current_version(*secret) : std::string("none"));
+  }
   if (deploys(target, {"crl"})) {
     const nlohmann::json crl = src.attributes.value("crl", nlohmann::json::object());
     v += "+crl:" + (crl.is_object() ? crl.value("number", nlohmann::json()).dump() : "null");
@@ -190,7 +217,13 @@ class DeploymentTargetProvider : public Provider {
   std::string_view kind() const override { return "DeploymentTarget"; }
 
   std::vector<Reference> references(const Resource& r, const Project&) const override {
-    return {{"/spec/source", source_of(r)}};
+    std::vector<Reference> refs = {{"/spec/source", source_of(r)}};
+    auto files = deployed_files(r);
+    for (size_t i = 0; i < files.size(); ++i)
+      if (!files[i].password_secret.empty())
+        refs.push_back({"/spec/files/" + std::to_string(i) + "/passwordFrom/secret",
+                        "Secret/" + files[i].password_secret});
+    return refs;
   }
 
   void validate(const Resource& r, const Config& config,
@@ -206,13 +239,10 @@ class DeploymentTargetProvider : public Provider {
                 source + "\")");
       return;
     }
-    if (kind == "Secret")
-      error("/spec/source",
-            "deploying a Secret needs the Secret kind; this build does not have it");
-    if (kind == "TrustBundle" && tls_check_of(r.spec))
-      error("/spec/verify/tls",
-            "a TrustBundle is not served by an endpoint; verify.tls needs a "
-            "Certificate or CertificateAuthority source");
+    if ((kind == "TrustBundle" || kind == "Secret") && tls_check_of(r.spec))
+      error("/spec/verify/tls", "a " + kind +
+                                    " is not served by an endpoint; verify.tls needs a "
+                                    "Certificate or CertificateAuthority source");
     if (std::optional<TlsCheck> tls = tls_check_of(r.spec)) {
       try {
         address_host(tls->address);
@@ -245,9 +275,8 @@ class DeploymentTargetProvider : public Provider {
       std::string ext = p.extension().string();
       if ((ext == ".yaml" || ext == ".yml") && is_below(full, config.dir))
         error(at, "\"" + f.path + "\" would be read back as configuration; use another extension");
-      if (kind != "Secret")
-        if (std::optional<ContentProblem> p = check_content(kind, f))
-          error("/spec/files/" + std::to_string(i) + "/" + p->field, p->message);
+      if (std::optional<ContentProblem> p = check_content(kind, f))
+        error("/spec/files/" + std::to_string(i) + "/" + p->field, p->message);
     }
   }
 
@@ -281,12 +310,16 @@ class DeploymentTargetProvider : public Provider {
       if (f.starts_with("spec.")) c.reasons.push_back(f + " changed");
     if (const Action* a = in.planned(source); a && changes_outputs(a->type))
       c.reasons.push_back("source " + source + " " + upstream_verb(a->type));
-    else if (a && a->type != ActionType::kNoOp && deploys(in.desired, {"crl", "bundle"}))
-      c.reasons.push_back("source " + source + " is updated (what it publishes may change)");
+    for (const std::string& secret : password_secrets(in.desired))
+      if (const Action* a = in.planned(secret); a && changes_outputs(a->type))
+        c.reasons.push_back("pkcs12 password " + secret + " " + upstream_verb(a->type));
+      else if (a && a->type != ActionType::kNoOp && deploys(in.desired, {"crl", "bundle"}))
+        c.reasons.push_back("source " + source + " is updated (what it publishes may change)");
     const RecordedResource* src = in.state.find(source);
     if (c.reasons.empty() && src) {
-      if (source_version(*src, in.desired) !=
-          in.recorded->attributes.value("source_fingerprint", ""))
+      if (source_version(*src, in.desired, [&](const std::string& a) {
+            return in.state.find(a);
+          }) != in.recorded->attributes.value("source_fingerprint", ""))
         c.reasons.push_back("source " + source + " changed since the last deployment");
     }
     if (c.reasons.empty() && src && needs_chain(in.desired)) {
@@ -322,7 +355,9 @@ class DeploymentTargetProvider : public Provider {
     }
     const Resource& r = *ctx.desired;
     const std::string source = source_of(r);
-    RecordedResource rec = record_from(r, {source});
+    std::vector<std::string> deps = {source};
+    for (const std::string& a : password_secrets(r)) deps.push_back(a);
+    RecordedResource rec = record_from(r, deps);
     if (ctx.action.type == ActionType::kUpdate) {
       rec.attributes = ctx.recorded->attributes;
       return rec;
@@ -330,11 +365,22 @@ class DeploymentTargetProvider : public Provider {
     auto it = ctx.deps.find(source);
     if (it == ctx.deps.end() || !it->second) throw Error(source + " is not in the state");
     const RecordedResource& src = *it->second;
-    auto chain = issuers_of(src, [&](const std::string& a) -> const RecordedResource* {
+    const Lookup dep = [&](const std::string& a) -> const RecordedResource* {
       auto d = ctx.deps.find(a);
       return d == ctx.deps.end() ? nullptr : d->second;
-    });
+    };
+    auto chain = issuers_of(src, dep);
     ContentInputs inputs{src, chain, &ctx.keyring, {}};
+    // The CURRENT version of the passwordFrom Secret (a dependency: it was
+    // applied first, so a rotation this run is what the file gets).
+    inputs.password = [&](const DeployedFile& f) {
+      const std::string a = "Secret/" + f.password_secret;
+      const RecordedResource* secret = dep(a);
+      if (!secret) throw Error(a + " (the pkcs12 password of " + f.path + ") is not in the state");
+      secrets::VersionSelector which;
+      which.field = f.password_field;
+      return secrets::read_secret_version(*secret, ctx.keyring, which);
+    };
 
     std::vector<FileToWrite> writes;
     nlohmann::json recorded_files = nlohmann::json::array();
@@ -370,7 +416,7 @@ class DeploymentTargetProvider : public Provider {
     if (ctx.recorded) remove_files(ctx, ctx.recorded->attributes);
     rec.attributes = {{"files", recorded_files},
                       {"source", source},
-                      {"source_fingerprint", source_version(src, r)},
+                      {"source_fingerprint", source_version(src, r, dep)},
                       {"source_serial", src.attributes.value("serial", "")},
                       {"chain_fingerprints", chain_fingerprints(chain)}};
     if (std::optional<TlsCheck> tls = tls_check_of(r.spec))
@@ -425,6 +471,9 @@ class DeploymentTargetProvider : public Provider {
       } else if (f.value("content", "") == "privateKey") {
         compare_private_key(recorded, source, path, f.value("format", "pem") == "der", content, ctx,
                             o);
+      } else if (const std::string c = f.value("content", "");
+                 c == "value" || c.starts_with("field:")) {
+        compare_secret_value(recorded, source, path, c, content, ctx, o);
       }
     }
     observe_endpoint(recorded, o);
@@ -559,6 +608,37 @@ class DeploymentTargetProvider : public Provider {
     } catch (const Error&) {
       o.note(Observation::kNotChecked,
              path + " not compared: " + source + "'s sealed key cannot be opened");
+    }
+  }
+
+  // A deployed Secret value against the version it was deployed from (no
+  // digest is kept: a short value's digest could be brute-forced).
+  static void compare_secret_value(const RecordedResource& recorded, const std::string& source,
+                                   const std::string& path, const std::string& content,
+                                   const SecretBytes& deployed, ObserveContext& ctx,
+                                   Observation& o) {
+    const RecordedResource* src = ctx.state.find(source);
+    if (!src || src->kind != "Secret") {
+      o.note(Observation::kNotChecked, path + " not compared: " + source + " is not recorded");
+      return;
+    }
+    // After a rotation the plan redeploys: the file is stale, not changed.
+    if ("version:" + current_version(*src) != recorded.attributes.value("source_fingerprint", "")) {
+      o.note(Observation::kNotChecked,
+             path + " not compared: " + source + " rotated since the last deployment");
+      return;
+    }
+    if (!ctx.keyring) {
+      o.note(Observation::kNotChecked, path + " not compared: no root key available");
+      return;
+    }
+    try {
+      secrets::VersionSelector which;
+      if (content != "value") which.field = content.substr(6);
+      SecretBytes value = secrets::read_secret_version(*src, *ctx.keyring, which);
+      if (value.view() != deployed.view()) o.note(Observation::kModified, path + " was changed");
+    } catch (const Error&) {
+      o.note(Observation::kNotChecked, path + " not compared: " + source + " cannot be read");
     }
   }
 

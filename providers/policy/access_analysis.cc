@@ -14,7 +14,8 @@ bool deploys_private_key(const Resource& target) {
   return false;
 }
 
-// Why a permission was refused, and what to do about it.
+}  // namespace
+
 std::string refusal(const Decision& d) {
   switch (d.basis) {
     case Decision::Basis::kStatement:
@@ -26,6 +27,8 @@ std::string refusal(const Decision& d) {
              ": add a statement to a ResourcePolicy on " + d.resource;
   }
 }
+
+namespace {
 
 std::string granted(const Decision& d) {
   if (d.action == "secret:GetSecretValue") return "may read " + d.resource;
@@ -58,10 +61,19 @@ std::vector<Decision> deployment_decisions(const Config& config, const PolicySet
                                      kms_key_address(*source, config.project)));
   } else if (source->kind == "CertificateAuthority") {
     need("pki:GetCertificate", address);
-  } else if (source->kind == "Secret") {
-    need("secret:GetSecretValue", address);
-    out.push_back(decrypt_decision(policies, owner, Request{principal, "", address, {}},
-                                   kms_key_address(*source, config.project)));
+  }
+  // The source when it is a Secret, and each pkcs12 password's Secret.
+  std::vector<const Resource*> secrets;
+  if (source->kind == "Secret") secrets.push_back(source);
+  for (const auto& f : target.spec.value("files", nlohmann::json::array())) {
+    if (!f.contains("passwordFrom")) continue;
+    const Resource* s = config.find("Secret/" + f["passwordFrom"].value("secret", ""));
+    if (s && std::find(secrets.begin(), secrets.end(), s) == secrets.end()) secrets.push_back(s);
+  }
+  for (const Resource* secret : secrets) {
+    need("secret:GetSecretValue", secret->address());
+    out.push_back(decrypt_decision(policies, owner, Request{principal, "", secret->address(), {}},
+                                   kms_key_address(*secret, config.project)));
   }
   return out;
 }

@@ -11,6 +11,8 @@
 //   Secret/x                secret:GetSecretValue on it and kms:Decrypt on
 //                           its KmsKey
 //   TrustBundle/x           nothing: it holds public certificates only
+//   a pkcs12 passwordFrom   secret:GetSecretValue on that Secret and
+//   Secret                  kms:Decrypt on its KmsKey
 #include <string>
 #include <vector>
 
@@ -22,6 +24,10 @@ namespace keyform::policy {
 // The principal a DeploymentTarget acts as: spec.principal, else the
 // project's owner (owner_principal); "" when neither is known.
 std::string target_principal(const Config& config, const Resource& target);
+
+// Why a refused decision refused, and what to do about it: "lacks kms:Decrypt
+// on KmsKey/ca-key: add a statement to a ResourcePolicy on KmsKey/ca-key".
+std::string refusal(const Decision& d);
 
 // One decision per permission deploying `target` needs (above), for its
 // principal. Empty when the source is not in the config or needs nothing.

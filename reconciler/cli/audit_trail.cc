@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
 
 #include "providers/policy/access_analysis.h"
 #include "providers/policy/policy.h"
@@ -60,23 +61,34 @@ void AuditingObserver::finished(const Action& a, const RecordedResource* entry,
   next_.finished(a, entry, took);
   add(audit_record(principal_, std::string(action_name(a.type)), a.address,
                    entry ? audit_version(entry->attributes) : "", "ok"));
-  add_secret_read(a, "ok", "");
+  add_secret_read(a, "ok", "", entry);
 }
 
 void AuditingObserver::add_secret_read(const Action& a, const std::string& outcome,
-                                       const std::string& detail) {
+                                       const std::string& detail, const RecordedResource* entry) {
   const Resource* target = config_.find(a.address);
   if (!target || target->kind != "DeploymentTarget" || a.type == ActionType::kDelete) return;
+  const std::string principal = policy::target_principal(config_, *target);
   std::string source = target->spec.value("source", "");
-  if (!source.starts_with("Secret/")) return;
-  add(audit_record(policy::target_principal(config_, *target), "secret:GetSecretValue", source, "",
-                   outcome, detail));
+  if (source.starts_with("Secret/")) {
+    // The deployed version: the target records "version:<id>" for a Secret.
+    std::string version = entry ? entry->attributes.value("source_fingerprint", "") : "";
+    if (version.starts_with("version:")) version = version.substr(8);
+    add(audit_record(principal, "secret:GetSecretValue", source, version, outcome, detail));
+  }
+  // Each pkcs12 password read from a Secret.
+  std::set<std::string> passwords;
+  for (const auto& f : target->spec.value("files", nlohmann::json::array()))
+    if (f.contains("passwordFrom"))
+      passwords.insert("Secret/" + f["passwordFrom"].value("secret", ""));
+  for (const std::string& p : passwords)
+    add(audit_record(principal, "secret:GetSecretValue", p, "", outcome, detail));
 }
 
 void AuditingObserver::failed(const Action& a, const std::string& error) {
   next_.failed(a, error);
   add(audit_record(principal_, std::string(action_name(a.type)), a.address, "", "failed", error));
-  add_secret_read(a, "failed", error);
+  add_secret_read(a, "failed", error, nullptr);
 }
 
 void AuditingObserver::skipped(const Action& a, const std::string& because) {

@@ -28,8 +28,9 @@ void audit_secret_read(Workspace& ws, const std::string& principal, const std::s
 
 // Forwards to `next` and records each finished, failed or skipped action as
 // the project's owner (apply_principal). A DeploymentTarget whose source is
-// a Secret also records the read: secret:GetSecretValue on the source, as
-// the target's principal. Records are appended in batches (at most 100 ms or 256
+// a Secret also records the read: secret:GetSecretValue on the source (with
+// the deployed version), and on each pkcs12 passwordFrom Secret, as the
+// target's principal. Records are appended in batches (at most 100 ms or 256
 // records apart) so the audit costs no fsync per action; flush() appends
 // what is left and must be called once execute() returns.
 class AuditingObserver : public ExecutionObserver {
@@ -45,7 +46,8 @@ class AuditingObserver : public ExecutionObserver {
 
  private:
   void add(AuditRecord r);
-  void add_secret_read(const Action& a, const std::string& outcome, const std::string& detail);
+  void add_secret_read(const Action& a, const std::string& outcome, const std::string& detail,
+                       const RecordedResource* entry);
   Backend& backend_;
   const Config& config_;
   ExecutionObserver& next_;

@@ -1,13 +1,15 @@
 // keyform secret versions ADDR: versions and stages, never values.
-// keyform secret get ADDR [--stage S] [--version ID] [--field NAME]: one
-// value, to stdout only. Every read goes through read_secret_for_cli, the
-// one place that audit and policy checks hook into.
+// keyform secret get ADDR [--stage S] [--version ID] [--field NAME] [--as P]:
+// one value, to stdout only. Every read goes through read_secret_for_cli, the
+// one place that checks the policies and appends the audit record.
 #include <unistd.h>
 
 #include <iostream>
 
+#include "providers/policy/access_analysis.h"
 #include "providers/secrets/secret_read.h"
 #include "providers/secrets/secret_versions.h"
+#include "reconciler/cli/audit_trail.h"
 #include "reconciler/cli/commands.h"
 #include "util/error.h"
 
@@ -19,6 +21,12 @@ struct SecretCommand {
   std::string address;
   secrets::VersionSelector which;
   bool json = false;
+  std::string principal;  // --as; "" acts as the project's owner
+};
+
+// A refused read, already audited as "denied".
+struct DeniedRead : Error {
+  using Error::Error;
 };
 
 const RecordedResource& recorded_secret(const State& state, const std::string& address) {
@@ -65,7 +73,9 @@ int run_get(const GlobalOptions& global, const SecretCommand& opts) {
   recorded_secret(state, opts.address);
   Keyring keyring(ws.root_key(state), ws.backend().objects());
   keyring.set_key_states(state);
-  SecretBytes value = read_secret_for_cli(state, opts.address, keyring, opts.which);
+  const std::string principal =
+      opts.principal.empty() ? apply_principal(ws.config()) : opts.principal;
+  SecretBytes value = read_secret_for_cli(ws, state, principal, opts.address, keyring, opts.which);
   std::cout.write(reinterpret_cast<const char*>(value.data()),
                   static_cast<std::streamsize>(value.size()));
   if (isatty(STDOUT_FILENO)) std::cout << "\n";
@@ -75,9 +85,61 @@ int run_get(const GlobalOptions& global, const SecretCommand& opts) {
 
 }  // namespace
 
-SecretBytes read_secret_for_cli(const State& state, const std::string& address, Keyring& keyring,
+SecretBytes read_secret_for_cli(Workspace& ws, const State& state, const std::string& principal,
+                                const std::string& address, Keyring& keyring,
                                 const secrets::VersionSelector& which) {
-  return secrets::read_secret_version(state, address, keyring, which);
+  // The version id the record names (the selected one, when it exists),
+  // and its stage for the secret:VersionStage condition.
+  std::string version = which.version_id, stage = which.stage;
+  if (const RecordedResource* r = state.find(address)) {
+    if (version.empty()) {
+      if (const nlohmann::json* v = secrets::version_with_stage(r->attributes, which.stage))
+        version = v->value("id", "");
+    } else if (const nlohmann::json* v = secrets::find_version(r->attributes, version)) {
+      const nlohmann::json stages = v->value("stages", nlohmann::json::array());
+      stage = stages.empty() ? "" : stages[0].get<std::string>();
+    }
+  }
+  policy::Context context;
+  if (!stage.empty()) context["secret:VersionStage"] = stage;
+  // A project without an account has no policies to ask: whoever holds the
+  // root key reads as its owner.
+  const bool owner_without_account =
+      ws.config().project.account.empty() && principal == apply_principal(ws.config());
+  std::string because = "the project has no account; read by the holder of the root key";
+  // A Secret no longer in the configuration has no policies to evaluate: its
+  // owner goes on to the read (which names its pending deletion), anyone
+  // else is refused.
+  const bool owner = principal == apply_principal(ws.config());
+  const bool configured = ws.config().find(address) != nullptr;
+  if (!configured) because = address + " is not in the configuration; read as its owner";
+  try {
+    if (!configured && !owner) {
+      const std::string why = principal + " cannot read " + address +
+                              ": it is not in the configuration, so no policy allows it";
+      audit_secret_read(ws, principal, address, version, "denied", why);
+      throw DeniedRead(why);
+    }
+    if (!owner_without_account && configured) {
+      policy::Decision d =
+          policy::authorize(ws.config(), principal, "secret:GetSecretValue", address, context);
+      if (!d.allowed) {
+        const std::string why =
+            principal + " cannot read " + address + ": it " + policy::refusal(d);
+        audit_secret_read(ws, principal, address, version, "denied", why);
+        throw DeniedRead(why);
+      }
+      because = d.because();
+    }
+    SecretBytes value = secrets::read_secret_version(state, address, keyring, which);
+    audit_secret_read(ws, principal, address, version, "ok", because);
+    return value;
+  } catch (const DeniedRead&) {
+    throw;
+  } catch (const Error& e) {
+    audit_secret_read(ws, principal, address, version, "failed", e.what());
+    throw;
+  }
 }
 
 void register_secret(CLI::App& app, const GlobalOptions& global, Runner* run) {
@@ -99,6 +161,8 @@ void register_secret(CLI::App& app, const GlobalOptions& global, Runner* run) {
       ->check(CLI::IsMember({"CURRENT", "PENDING", "PREVIOUS"}));
   g->add_option("--version", get->which.version_id, "A version id from `secret versions`");
   g->add_option("--field", get->which.field, "One field of a fields or certificate value");
+  g->add_option("--as", get->principal,
+                "Read as this principal (account:ID/role:NAME); default: the project's owner");
   g->callback([&global, run, get] { *run = [&global, get] { return run_get(global, *get); }; });
 }
 

@@ -42,9 +42,12 @@ std::unique_ptr<Keyring> keyring_if_available(Workspace& ws, const State& state)
 
 namespace keyform::cli {
 
-// The read path of `keyform secret get` (cmd_secret.cc): the one call where
-// auditing and policy checks of a CLI read belong.
-SecretBytes read_secret_for_cli(const State& state, const std::string& address, Keyring& keyring,
+// The read path of `keyform secret get` (cmd_secret.cc): authorizes
+// `principal` (secret:GetSecretValue on the Secret and kms:Decrypt on its
+// KmsKey), reads, and appends one audit record whatever the outcome. A
+// refusal throws, naming the missing permission and where to add it.
+SecretBytes read_secret_for_cli(Workspace& ws, const State& state, const std::string& principal,
+                                const std::string& address, Keyring& keyring,
                                 const secrets::VersionSelector& which);
 
 }  // namespace keyform::cli

@@ -131,14 +131,18 @@ TEST(DeployContentsCheck, EachContentComesFromItsSources) {
   auto der_chain = check_content("Certificate", file("fullchain", "der"));
   EXPECT_EQ(der_chain->field, "format");
   EXPECT_THAT(check_content("Certificate", file("field:password"))->message,
-              HasSubstr("needs the Secret kind"));
+              HasSubstr("field:password is deployed from a Secret, not a Certificate"));
+  EXPECT_FALSE(check_content("Secret", file("value")));
+  EXPECT_FALSE(check_content("Secret", file("field:password")));
+  EXPECT_THAT(check_content("Secret", file("certificate"))->message, HasSubstr("not a Secret"));
   EXPECT_THAT(check_content("Certificate", file("pkcs12"))->message, HasSubstr("passwordFrom"));
   DeployedFile p12 = file("pkcs12");
   p12.password_secret = "p12-password";
   p12.password_field = "password";
-  auto p = check_content("Certificate", p12);
-  EXPECT_EQ(p->field, "passwordFrom");
-  EXPECT_THAT(p->message, HasSubstr("Secret/p12-password, which needs the Secret kind"));
+  EXPECT_FALSE(check_content("Certificate", p12));
+  DeployedFile stray = file("certificate");
+  stray.password_secret = "p12-password";
+  EXPECT_EQ(check_content("Certificate", stray)->field, "passwordFrom");
 }
 
 TEST(DeployContentsCheck, SecretContentsGetNoDigest) {

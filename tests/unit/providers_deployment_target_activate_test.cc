@@ -252,17 +252,22 @@ TEST_F(DeploymentTargetActivateTest, ANewCrlNumberRedeploysACrlTarget) {
   EXPECT_THAT(c.reasons[0], HasSubstr("changed since the last deployment"));
 }
 
-TEST_F(DeploymentTargetActivateTest, ValidationNamesWhatCannotBeDeployedYet) {
+TEST_F(DeploymentTargetActivateTest, ValidationNamesWhatCannotBeDeployed) {
   world.put("DeploymentTarget", "p12",
             {{"source", "Certificate/web"},
              {"files",
               {{{"path", "out/web.p12"},
                 {"content", "pkcs12"},
                 {"passwordFrom", {{"secret", "p12"}, {"field", "password"}}}}}}});
-  auto errors = world.validate(*target, "DeploymentTarget/p12");
+  EXPECT_TRUE(world.validate(*target, "DeploymentTarget/p12").empty());
+
+  world.put("DeploymentTarget", "value",
+            {{"source", "Secret/db"},
+             {"files", {{{"path", "out/db.txt"}, {"content", "value"}}}},
+             {"verify", {{"tls", {{"address", "127.0.0.1:1"}}}}}});
+  auto errors = world.validate(*target, "DeploymentTarget/value");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_THAT(errors[0], HasSubstr("/spec/files/0/passwordFrom: "));
-  EXPECT_THAT(errors[0], HasSubstr("needs the Secret kind"));
+  EXPECT_THAT(errors[0], HasSubstr("/spec/verify/tls: a Secret is not served"));
 
   world.put("DeploymentTarget", "bundle",
             {{"source", "TrustBundle/clients"},
