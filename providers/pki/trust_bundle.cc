@@ -12,7 +12,9 @@ namespace pki {
 std::vector<BundleCertificate> bundle_certificates(
     const std::vector<std::pair<std::string, const RecordedResource*>>& authorities, UnixTime now) {
   std::vector<BundleCertificate> out;
-  for (const auto& [address, ca] : authorities) {
+  for (const auto& entry : authorities) {
+    const std::string& address = entry.first;  // a lambda below captures it
+    const RecordedResource* ca = entry.second;
     if (!ca) continue;
     const nlohmann::json& a = ca->attributes;
     std::vector<BundleCertificate> mine;

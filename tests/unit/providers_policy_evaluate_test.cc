@@ -34,11 +34,13 @@ class EvaluateTest : public ::testing::Test {
     config.by_address[r.address()] = config.resources.size();
     config.resources.push_back(std::move(r));
   }
-  void add_policy(const std::string& name, const std::string& on, json statements,
+  // A vector, not a json: `{statement(...)}` with one element would
+  // copy-initialise a json object (CWG 2137, as clang reads it), not an array.
+  void add_policy(const std::string& name, const std::string& on, std::vector<json> statements,
                   bool allow_public = false) {
-    Resource r =
-        resource("ResourcePolicy", name,
-                 {{"resource", on}, {"statements", statements}, {"allowPublic", allow_public}});
+    Resource r = resource(
+        "ResourcePolicy", name,
+        {{"resource", on}, {"statements", json(statements)}, {"allowPublic", allow_public}});
     for (size_t i = 0; i < statements.size(); ++i)
       r.marks["/spec/statements/" + std::to_string(i)] =
           SourcePos{"policies/" + name + ".yaml", static_cast<int>(10 + 5 * i), 7};

@@ -38,7 +38,8 @@ TEST(X509Ca, SubordinateIsACaSignedByItsParent) {
   EXPECT_EQ(path_length(parent.get()), 2);
   EXPECT_EQ(X509_get_signature_nid(sub.get()), NID_ecdsa_with_SHA384);
   int crit = -1;
-  X509_get_ext_d2i(sub.get(), NID_basic_constraints, &crit, nullptr);
+  BASIC_CONSTRAINTS_free(static_cast<BASIC_CONSTRAINTS*>(
+      X509_get_ext_d2i(sub.get(), NID_basic_constraints, &crit, nullptr)));
   EXPECT_EQ(crit, 1);
   EXPECT_EQ(X509_get_key_usage(sub.get()) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN),
             uint32_t{KU_KEY_CERT_SIGN | KU_CRL_SIGN});
