@@ -72,8 +72,10 @@ struct ApplyContext {
   const Resource* desired = nullptr;           // null for delete
   const RecordedResource* recorded = nullptr;  // null for create
   // The recorded entries of every transitive dependency, as this run left
-  // them (dependencies always finish first).
-  std::map<std::string, const RecordedResource*> deps;
+  // them when the action started (dependencies always finish first). They
+  // are snapshots: the owning thread never changes them while this runs,
+  // even when it records a later action on the same address (a CA's revoke).
+  std::map<std::string, RecordedEntries::Snapshot> deps;
   const Config& config;
   UnixTime now = 0;
   Keyring& keyring;

@@ -11,6 +11,7 @@
 
 #include "providers/deletion_window.h"
 #include "reconciler/graph.h"
+#include "state/state_writer.h"
 #include "util/error.h"
 
 namespace keyform {
@@ -21,7 +22,9 @@ struct Job {
   size_t index;  // into plan.actions
   ApplyContext ctx;
   const Provider* provider;
-  std::chrono::steady_clock::time_point start;
+  // Keeps ctx.recorded alive and unchanged while the job runs: the owner may
+  // publish a newer entry for the same address meanwhile.
+  RecordedEntries::Snapshot recorded;
 };
 
 struct Completion {
@@ -165,6 +168,8 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
   for (size_t i = 0; i < actions.size(); ++i)
     if (actions[i].type != ActionType::kNoOp && waiting[i] == 0) ready.push_back(i);
 
+  StateWriter writer(env.backend, state,
+                     [&observer](const std::string& w) { observer.warning(w); });
   const size_t workers = static_cast<size_t>(std::max(1, env.parallelism));
   WorkerPool pool(static_cast<int>(workers));
   size_t in_flight = 0;
@@ -185,8 +190,10 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
 
   // Takes ready actions while a worker is free and makes their intents
   // durable together with `records` (the done/failed records of what just
-  // finished): one fsync for the whole batch. Only actions that start get an
-  // intent, so after a crash the open intents are exactly what was running.
+  // finished): one append, one fsync, for the whole batch; the writer folds
+  // the done records in and drops what they superseded. Only actions that
+  // start get an intent, so after a crash the open intents are exactly what
+  // was running.
   auto commit_and_take = [&](std::vector<JournalRecord> records) {
     size_t n = std::min(ready.size(), workers - std::min(workers, in_flight));
     std::vector<size_t> starting(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(n));
@@ -194,17 +201,14 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     for (size_t i : starting) {
       JournalRecord r;
       r.type = JournalRecord::Type::kIntent;
-      r.serial = state.serial;
       r.action_id = actions[i].id;
       r.address = actions[i].address;
       r.action = std::string(action_name(actions[i].type));
       r.time = env.now;
       records.push_back(std::move(r));
     }
-    if (!records.empty()) {
-      env.backend.append(records);
-      journal_since_checkpoint += records.size();
-    }
+    writer.log_and_apply(records);
+    journal_since_checkpoint += records.size();
     return starting;
   };
 
@@ -212,24 +216,28 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
     for (size_t i : starting) {
       const Action& a = actions[i];
       const Resource* desired = env.config.find(a.address);
-      const RecordedResource* recorded = state.find(a.address);
+      RecordedEntries::Snapshot recorded = state.resources.share(a.address);
       std::string kind, name;
       split_address(a.address, &kind, &name);
       const Provider* provider = env.providers.find(kind);
       if (!provider) throw Error("no provider for kind " + kind);
-      ApplyContext ctx{a,           a.type == ActionType::kDelete ? nullptr : desired,
-                       recorded,    {},
-                       env.config,  env.now,
-                       env.keyring, env.files};
+      ApplyContext ctx{a,
+                       a.type == ActionType::kDelete ? nullptr : desired,
+                       recorded.get(),
+                       {},
+                       env.config,
+                       env.now,
+                       env.keyring,
+                       env.files};
       ctx.record_progress = [&pool, i](const RecordedResource& entry) { pool.progress(i, entry); };
       ctx.seal_key_object = state.seal_key_object;
       if (desired && a.type != ActionType::kDelete) {
         for (const std::string& dep : env.graph.transitive_dependencies(a.address))
-          ctx.deps[dep] = state.find(dep);
+          ctx.deps[dep] = state.resources.share(dep);
       }
       // A delete gets no dependencies: they may be changing while it runs.
       observer.started(a);
-      pool.submit(std::make_unique<Job>(Job{i, std::move(ctx), provider, {}}));
+      pool.submit(std::make_unique<Job>(Job{i, std::move(ctx), provider, std::move(recorded)}));
       ++in_flight;
     }
   };
@@ -251,7 +259,6 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       r.type = JournalRecord::Type::kDone;
       r.action_id = a.id;
       r.address = a.address;
-      r.serial = ++state.serial;
       r.time = env.now;
       r.entry = c.entry;
       steps.push_back(std::move(r));
@@ -259,7 +266,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       waiting_workers.push_back(c.index);
     }
     if (steps.empty()) return;
-    env.backend.append(steps);
+    writer.log_progress(steps);
     journal_since_checkpoint += steps.size();
     for (size_t i : waiting_workers) pool.acknowledge(i);
     std::erase_if(done, [](const Completion& c) { return c.progress; });
@@ -284,7 +291,7 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
         failures.push_back(std::move(f));
         if (auto step = in_progress.find(c.index); step != in_progress.end()) {
           // Its steps so far are durable: the state says where it stopped.
-          state.resources.insert_or_assign(a.address, std::move(step->second));
+          state.resources.put(a.address, std::move(step->second));
           in_progress.erase(step);
         }
         observer.failed(a, c.error);
@@ -295,7 +302,6 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       JournalRecord r;
       r.action_id = a.id;
       r.address = a.address;
-      r.serial = state.serial + records.size() + 1;
       r.time = env.now;
       // A delete that returns an entry marked pending deletion keeps it.
       if (a.type == ActionType::kDelete && !(c.entry && pending_deletion(*c.entry))) {
@@ -310,49 +316,24 @@ ExecutionResult execute(const Plan& plan, State& state, const ExecutionEnv& env,
       succeeded.emplace_back(c.index, c.took);
       in_progress.erase(c.index);
     }
-    // Fold the new entries into the state (in memory: nothing outside this
-    // thread sees them before they are durable) and release dependents.
-    std::vector<std::vector<std::string>> obsolete(succeeded.size());
-    for (size_t k = 0; k < succeeded.size(); ++k) {
-      const JournalRecord& r = records[k];
-      if (const RecordedResource* old = state.find(r.address)) {
-        for (const auto& [role, id] : old->objects) {
-          bool kept = false;
-          if (r.entry)
-            for (const auto& [nrole, nid] : r.entry->objects) kept |= nid == id;
-          if (!kept) obsolete[k].push_back(id);
-        }
-      }
-      apply_record(state, r);
-      for (size_t d : dependents[succeeded[k].first])
+    // Release dependents (the plan says who they are), then make what
+    // finished and what starts next durable in one append, folded in.
+    for (const auto& [index, took] : succeeded)
+      for (size_t d : dependents[index])
         if (waiting[d] != SIZE_MAX && --waiting[d] == 0) ready.push_back(d);
-    }
-    // Failure records change nothing; they carry the serial reached.
-    for (JournalRecord& f : failures) f.serial = state.serial;
     records.insert(records.end(), std::make_move_iterator(failures.begin()),
                    std::make_move_iterator(failures.end()));
-    // Group commit: what finished and what starts next, in one durable append.
     std::vector<size_t> starting = commit_and_take(std::move(records));
-    // Durable now: report, and drop the objects the new entries superseded.
-    for (size_t k = 0; k < succeeded.size(); ++k) {
-      for (const std::string& id : obsolete[k]) {
-        // The state no longer refers to it: a failure leaves an orphan, which
-        // is harmless, and must not abandon the actions still running.
-        try {
-          env.backend.objects().remove(id);
-        } catch (const std::exception& e) {
-          observer.warning(std::string("could not remove superseded object: ") + e.what());
-        }
-      }
-      const Action& a = actions[succeeded[k].first];
-      observer.finished(a, state.find(a.address), succeeded[k].second);
+    for (const auto& [index, took] : succeeded) {
+      const Action& a = actions[index];
+      observer.finished(a, state.find(a.address), took);
       ++result.succeeded;
     }
     // A checkpoint would drop journalled steps that `state` does not hold
     // yet: it waits until no multi-step action is half-way.
     if (in_progress.empty() &&
         journal_since_checkpoint >= std::max(env.checkpoint_records, state.resources.size() / 4)) {
-      env.backend.checkpoint(state);
+      writer.checkpoint();
       journal_since_checkpoint = 0;
     }
     submit(starting);

@@ -12,7 +12,7 @@ void apply_record(State& state, const JournalRecord& record) {
       if (!record.entry)
         throw Error("journal record done for " + record.address + " carries no entry");
       std::string address = record.entry->address();
-      state.resources.insert_or_assign(address, *record.entry);
+      state.resources.put(address, *record.entry);
       state.serial = record.serial;
       return;
     }

@@ -202,7 +202,7 @@ State state_from_json(nlohmann::json&& j) {
       RecordedResource r = recorded_from_json_at(entry, where, &entry);
       if (r.address() != address)
         throw Error(where + ": kind and name say " + r.address() + ", not " + address);
-      s.resources.emplace_hint(s.resources.end(), address, std::move(r));
+      s.resources.put_last(address, std::move(r));
     }
   }
   return s;

@@ -2,35 +2,15 @@
 // The recorded state: what keyform has done, per address. Public data only:
 // secret material lives in sealed objects, referenced here by id.
 #include <cstdint>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
+
+#include "state/recorded_entries.h"
+#include "state/recorded_resource.h"
 
 namespace keyform {
 
 inline constexpr int kStateFormatVersion = 1;
-
-struct RecordedResource {
-  std::string kind;
-  std::string name;
-  // sha256 over the canonical JSON of what the config said (spec and the
-  // envelope fields), and one digest per field, so a plan can say which field
-  // changed without keeping the values.
-  std::string spec_digest;
-  std::map<std::string, std::string> field_digests;  // "spec.dnsNames" -> hex
-  bool deletion_protection = false;
-  // Public attributes the provider recorded: serial numbers, fingerprints,
-  // not-before/not-after, certificate PEM, key version ids, deployed paths.
-  nlohmann::json attributes = nlohmann::json::object();
-  // role -> object id in the object store ("privateKey" -> "3f2a...").
-  std::map<std::string, std::string> objects;
-  std::vector<std::string> dependencies;  // addresses, sorted
-  std::string last_action_id;
-  int64_t updated_at = 0;  // unix seconds
-
-  std::string address() const { return kind + "/" + name; }
-};
 
 struct State {
   int format_version = kStateFormatVersion;
@@ -50,12 +30,9 @@ struct State {
   // empty until the first `keyform seal`.
   std::string seal_public_key;
   std::string seal_key_object;
-  std::map<std::string, RecordedResource> resources;  // by address
+  RecordedEntries resources;  // by address; immutable once published
 
-  const RecordedResource* find(const std::string& address) const {
-    auto it = resources.find(address);
-    return it == resources.end() ? nullptr : &it->second;
-  }
+  const RecordedResource* find(const std::string& address) const { return resources.find(address); }
 };
 
 nlohmann::json to_json(const RecordedResource& r);

@@ -367,7 +367,7 @@ class DeploymentTargetProvider : public Provider {
     const RecordedResource& src = *it->second;
     const Lookup dep = [&](const std::string& a) -> const RecordedResource* {
       auto d = ctx.deps.find(a);
-      return d == ctx.deps.end() ? nullptr : d->second;
+      return d == ctx.deps.end() ? nullptr : d->second.get();
     };
     auto chain = issuers_of(src, dep);
     ContentInputs inputs{src, chain, &ctx.keyring, {}};

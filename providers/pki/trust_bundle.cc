@@ -139,7 +139,7 @@ class TrustBundleProvider : public Provider {
       auto it = ctx.deps.find(ca);
       if (it == ctx.deps.end() || !it->second)
         throw Error(ca + " is not in the state yet; apply it first");
-      cas.emplace_back(ca, it->second);
+      cas.emplace_back(ca, it->second.get());
     }
     RecordedResource rec = record_from(r, authority_addresses(r));
     std::string pem;

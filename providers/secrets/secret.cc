@@ -38,7 +38,7 @@ std::string strategy_name(const nlohmann::json& spec) {
 SecretBytes certificate_bundle(ApplyContext& ctx, const std::string& cert_address) {
   auto find = [&](const std::string& a) -> const RecordedResource* {
     auto it = ctx.deps.find(a);
-    return it == ctx.deps.end() ? nullptr : it->second;
+    return it == ctx.deps.end() ? nullptr : it->second.get();
   };
   const RecordedResource* cert = find(cert_address);
   if (!cert) throw Error(cert_address + " is not in the state yet; apply it first");

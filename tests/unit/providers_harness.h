@@ -148,9 +148,10 @@ class ProviderWorld {
                      .keyring = keyring_,
                      .files = files ? *files : files_};
     for (const auto& [a, rec] : state.resources)
-      if (a != address) ctx.deps[a] = &rec;
+      if (a != address) ctx.deps[a] = state.resources.share(a);
     RecordedResource rec = p.apply(ctx);
-    return state.resources[address] = std::move(rec);
+    state.resources.put(address, std::move(rec));
+    return *state.find(address);
   }
 
   // Runs validate and collects "field: message" lines.

@@ -81,7 +81,7 @@ TEST_F(KmsKeyTest, RotationKeepsOldVersionsDecrypting) {
                    .now = kNow,
                    .keyring = world.keyring(),
                    .files = files};
-  ctx.deps[kKey] = world.state.find(kKey);
+  ctx.deps[kKey] = world.state.resources.share(kKey);
   KeyRef v1 = current_key(ctx, kKey);
   std::string sealed = world.keyring().seal("Secret/x#value", SecretBytes("hello"), v1);
 
@@ -90,7 +90,7 @@ TEST_F(KmsKeyTest, RotationKeepsOldVersionsDecrypting) {
   EXPECT_EQ(rec.attributes["current_version"], 2);
   EXPECT_EQ(rec.attributes["versions"].size(), 2u);
   EXPECT_EQ(rec.objects.size(), 2u);
-  ctx.deps[kKey] = &rec;
+  ctx.deps[kKey] = world.state.resources.share(kKey);
   KeyRef v2 = current_key(ctx, kKey);
   EXPECT_EQ(v2.version, 2);
   EXPECT_EQ(v2.material_object, rec.objects.at("v2"));

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 #include "reconciler/config/loader.h"
 #include "reconciler/executor.h"
@@ -201,6 +203,89 @@ TEST_F(ExecutorTest, SecondActionOnAnAddressWaitsForWhatItFollows) {
   EXPECT_LT(index_of(log, "end Fake/b"), 4u);
   EXPECT_EQ(log[4], "start Fake/a");  // the second action, after b
   EXPECT_EQ(state.find("Fake/a")->attributes["applied"], "revoke");
+}
+
+// The race a replaced certificate's revoke once caused: a worker reading its
+// issuer's recorded entry while the owner folds the issuer's revoke into it.
+// The worker must see the entry as it was when it started, however long it
+// runs; under ThreadSanitizer the old in-place fold is also a data race.
+class SnapshotReader : public FakeProvider {
+ public:
+  RecordedResource apply(ApplyContext& ctx) const override {
+    if (ctx.action.address == "Fake/ca") {
+      RecordedResource rec = record_from(*ctx.desired, {});
+      rec.attributes["crl"] = ctx.action.type == ActionType::kRevoke ? "revoked" : "issued";
+      return rec;
+    }
+    const RecordedResource* issuer = ctx.deps.at("Fake/ca").get();
+    std::string before = issuer->attributes.value("crl", "");
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return revoke_folded; });
+    }
+    RecordedResource rec = record_from(*ctx.desired, {"Fake/ca"});
+    rec.attributes["seen_before"] = before;
+    rec.attributes["seen_after"] = issuer->attributes.value("crl", "");
+    return rec;
+  }
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  mutable bool revoke_folded = false;
+};
+
+class RevokeObserver : public ExecutionObserver {
+ public:
+  explicit RevokeObserver(SnapshotReader& p) : p_(p) {}
+  void finished(const Action& a, const RecordedResource*, std::chrono::milliseconds) override {
+    if (a.type != ActionType::kRevoke) return;
+    {
+      std::lock_guard<std::mutex> lock(p_.mu);
+      p_.revoke_folded = true;
+    }
+    p_.cv.notify_all();
+  }
+
+ private:
+  SnapshotReader& p_;
+};
+
+TEST(ExecutorSnapshots, AWorkerReadsItsDependenciesAsTheyWereWhenItStarted) {
+  testing::TempDir dir;
+  std::unique_ptr<Backend> backend = make_local_backend(dir.path() / ".keyform");
+  State initial;
+  initial.lineage = "test-lineage";
+  backend->create(initial);
+  ProviderRegistry registry;
+  auto owned = std::make_unique<SnapshotReader>();
+  SnapshotReader& provider = *owned;
+  registry.add(std::move(owned));
+
+  Config config = fake_config({fake("ca"), fake("web", {"Fake/ca"})});
+  State state = backend->load().state;
+  Graph graph = build_graph(config, registry);
+  Plan plan = make_plan(config, state, graph, registry, PlanOptions{});
+  ASSERT_EQ(plan.actions.size(), 2u);
+  // The CA's revoke follows the CA's own action only, so it runs (and is
+  // folded in) while the certificate that depends on the CA is still running.
+  Action revoke;
+  revoke.id = "revoke";
+  revoke.address = "Fake/ca";
+  revoke.type = ActionType::kRevoke;
+  revoke.after = {"Fake/ca"};
+  plan.actions.push_back(revoke);
+
+  Keyring keyring(random_secret(32), backend->objects());
+  PosixFileSystem files;
+  ExecutionEnv env{config, graph, registry, *backend, keyring, files};
+  env.parallelism = 2;
+  RevokeObserver observer(provider);
+  ExecutionResult r = execute(plan, state, env, observer);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(provider.revoke_folded);
+  EXPECT_EQ(state.find("Fake/ca")->attributes["crl"], "revoked");
+  const RecordedResource& web = *state.find("Fake/web");
+  EXPECT_EQ(web.attributes["seen_before"], "issued");
+  EXPECT_EQ(web.attributes["seen_after"], "issued");
 }
 
 }  // namespace
