@@ -78,7 +78,6 @@ std::optional<JournalRecord> commit_record(const State& state, const AppliedComm
     return std::nullopt;
   JournalRecord r;
   r.type = JournalRecord::Type::kMeta;
-  r.serial = state.serial + 1;
   r.git_commit = applied.commit.sha;
   r.git_author = applied.commit.author;
   r.git_commit_time = applied.commit.time;

@@ -40,7 +40,7 @@ std::optional<AppliedCommit> check_commit(const ConfigOrigin& origin, const std:
 // The same commit without refusing anything: what a saved plan records.
 std::optional<AppliedCommit> config_commit(const ConfigOrigin& origin, const std::string& skip);
 
-// The meta record that records `applied` as the state's serial + 1; nullopt
+// The meta record that records `applied` (StateWriter gives it its serial); nullopt
 // when the state records exactly it already.
 std::optional<JournalRecord> commit_record(const State& state, const AppliedCommit& applied,
                                            UnixTime now);

@@ -160,6 +160,26 @@ std::string ca_deletion_error(const std::string& ca, const std::vector<std::stri
 
 namespace {
 
+// The config actions (plan.actions[0, end)) that consume one of `replaced`,
+// directly or through other planned actions, in plan order. Config actions
+// are in dependency order, so one pass finds the transitive ones.
+std::vector<std::string> planned_consumers(const Plan& plan, size_t end,
+                                           const std::set<std::string>& replaced) {
+  std::set<std::string> reached(replaced.begin(), replaced.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < end; ++i) {
+    const Action& a = plan.actions[i];
+    if (a.type == ActionType::kNoOp || reached.count(a.address)) continue;
+    for (const std::string& dep : a.after)
+      if (reached.count(dep)) {
+        reached.insert(a.address);
+        out.push_back(a.address);
+        break;
+      }
+  }
+  return out;
+}
+
 // The CertificateAuthority whose CRL a DeploymentTarget deploys; "" for any
 // other resource.
 std::string crl_source(const Resource* r) {
@@ -196,6 +216,18 @@ void plan_pki(const Config& config, const State& state, bool targeted, Plan& pla
     a.reasons = std::move(r.reasons);
     a.after.push_back(ca);
     a.after.insert(a.after.end(), r.after.begin(), r.after.end());
+    // The old serial stays valid until every planned consumer of its
+    // replacement (a Secret bundling it, the targets deploying it) is done:
+    // a server whose deploy fails keeps serving a certificate not yet revoked.
+    std::vector<std::string> consumers = planned_consumers(plan, at, r.after);
+    if (!consumers.empty()) {
+      std::string list;
+      for (const std::string& c : consumers) list += (list.empty() ? "" : ", ") + c;
+      a.reasons.push_back("after " + list +
+                          " (the replacement is in place first; if one fails, the old serial "
+                          "stays unrevoked until the next apply)");
+      a.after.insert(a.after.end(), consumers.begin(), consumers.end());
+    }
     for (const Revocation& rev : r.revocations) revoked_by[rev.address] = ca;
     a.revocations = std::move(r.revocations);
     revokes.push_back(std::move(a));

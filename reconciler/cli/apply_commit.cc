@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "state/backend.h"
+#include "state/state_writer.h"
 
 namespace keyform::cli {
 
@@ -30,8 +31,7 @@ void record_commit(Workspace& ws, State& state, const std::optional<AppliedCommi
   if (!applied) return;
   std::optional<JournalRecord> record = commit_record(state, *applied, now);
   if (!record) return;
-  ws.backend().append({*record});
-  apply_record(state, *record);
+  StateWriter(ws.backend(), state).log_and_apply(std::move(*record));
   std::cout << "Recorded commit " << applied->commit.short_sha()
             << (applied->dirty ? " (dirty)" : "") << " as applied. State serial " << state.serial
             << ".\n";

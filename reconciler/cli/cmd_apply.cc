@@ -11,6 +11,7 @@
 #include "reconciler/render/plan_render.h"
 #include "reconciler/saved_plan.h"
 #include "state/keyring.h"
+#include "state/state_writer.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -80,19 +81,18 @@ class ProgressPrinter : public ExecutionObserver {
 // Actions an earlier run started and never finished were reported when the
 // state loaded, and this plan covers them again: close their intents so the
 // warning is not repeated by every later run.
-void close_interrupted(Backend& backend, const LoadResult& loaded, UnixTime now) {
+void close_interrupted(Backend& backend, LoadResult& loaded, UnixTime now) {
   std::vector<JournalRecord> closing;
   for (const JournalRecord& intent : loaded.unfinished) {
     JournalRecord r;
     r.type = JournalRecord::Type::kFailed;
     r.action_id = intent.action_id;
     r.address = intent.address;
-    r.serial = loaded.state.serial;
     r.error = "interrupted: the run that started it stopped before it finished";
     r.time = now;
     closing.push_back(std::move(r));
   }
-  backend.append(closing);
+  StateWriter(backend, loaded.state).log_and_apply(closing);
 }
 
 bool confirmed() {

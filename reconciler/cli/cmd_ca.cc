@@ -7,6 +7,7 @@
 
 #include "providers/pki/ca_install.h"
 #include "reconciler/cli/commands.h"
+#include "state/state_writer.h"
 #include "util/error.h"
 #include "util/file_io.h"
 
@@ -52,10 +53,9 @@ int run_install(const GlobalOptions& global, const InstallOptions& opts) {
   r.type = JournalRecord::Type::kDone;
   r.address = opts.address;
   r.action_id = "ca-install";
-  r.serial = loaded.state().serial + 1;
   r.time = ws.now();
   r.entry = entry;
-  ws.backend().append({r});
+  StateWriter(ws.backend(), loaded.state()).log_and_apply(std::move(r));
   std::cout << "Installed the certificate of " << opts.address << " ("
             << entry.attributes.value("subject", "") << ", serial "
             << entry.attributes.value("serial", "") << ", not after "

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "reconciler/cli/commands.h"
+#include "state/state_writer.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -25,6 +26,7 @@ int run_reencrypt(const GlobalOptions& global, const std::string& address) {
   Keyring keyring(ws.root_key(state), ws.backend().objects());
   keyring.set_key_states(state);
 
+  StateWriter writer(ws.backend(), state);
   size_t moved = 0, entries = 0;
   std::vector<std::string> addresses;
   for (const auto& [a, r] : state.resources)
@@ -43,12 +45,9 @@ int run_reencrypt(const GlobalOptions& global, const std::string& address) {
     r.type = JournalRecord::Type::kDone;
     r.action_id = "kms-reencrypt";
     r.address = a;
-    r.serial = state.serial + 1;
     r.time = ws.now();
     r.entry = entry;
-    ws.backend().append({r});
-    apply_record(state, r);
-    for (const std::string& id : obsolete) ws.backend().objects().remove(id);
+    writer.log_and_apply(std::move(r));  // durable, then the old objects go
     moved += obsolete.size();
     ++entries;
   }

@@ -3,6 +3,7 @@
 
 #include "reconciler/cli/commands.h"
 #include "reconciler/cli/state_migrate.h"
+#include "state/state_writer.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -24,9 +25,8 @@ int run_rm(const GlobalOptions& global, const std::string& address) {
   r.type = JournalRecord::Type::kRemove;
   r.address = address;
   r.action_id = "state-rm";
-  r.serial = loaded.state().serial + 1;
   r.time = ws.now();
-  ws.backend().append({r});
+  StateWriter(ws.backend(), loaded.state()).log_and_apply(r, StateWriter::Objects::kKeep);
   std::cout
       << "Removed " << address << " from the state (serial " << r.serial << ").\n"
       << "keyform no longer manages it: its sealed objects stay in the store and any files it "
