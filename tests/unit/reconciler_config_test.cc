@@ -230,6 +230,32 @@ TEST(ConfigLoader, RootKeyFromAFile) {
   EXPECT_EQ(c.project.root_key_env, "");
 }
 
+TEST(ConfigLoader, LoadProjectReadsOnlyTheProject) {
+  TempDir dir;
+  write_valid(dir);
+  dir.write("keyform.yaml", std::string(kProject) +
+                                "  backend: {type: local, path: state}\n---\n"
+                                "kind: Certificate\nname: in-project-file\nspec: {bogus: 1}\n");
+  dir.write("certs/bad.yaml", "kind: Certificate\nname: x\nspec: {issuer: root\n");
+  EXPECT_FALSE(errors_of(dir).empty());
+  Config c = load_project(*directory_source(dir.path()), dir.path());
+  EXPECT_EQ(c.project.name, "demo");
+  EXPECT_EQ(c.project.backend_path, "state");
+  EXPECT_TRUE(c.resources.empty());
+}
+
+TEST(ConfigLoader, LoadProjectReportsTheProjectsOwnErrors) {
+  TempDir dir;
+  dir.write("keyform.yaml", "kind: Project\nname: demo\nspec: {acount: x}\n");
+  try {
+    load_project(*directory_source(dir.path()), dir.path());
+    ADD_FAILURE() << "the project loaded";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_THAT(e.diagnostics()[0].str(), HasSubstr("keyform.yaml:3:8: unknown field \"acount\""));
+  }
+}
+
 TEST(ConfigLoader, MissingKeyformYaml) {
   TempDir dir;
   dir.write("certs/web.yaml", kCerts);
