@@ -196,7 +196,7 @@ TEST(ConfigLoader, ManyFilesLoadInPathOrder) {
   EXPECT_THAT(errors_of(dir), ElementsAre("many/c03.yaml:3:16: spec.issuer: no "
                                           "CertificateAuthority named \"roo\" (did you mean "
                                           "\"root\"?)",
-                                          HasSubstr("many/c17.yaml:3:1: YAML syntax error")));
+                                          HasSubstr("many/c17.yaml:2:7: YAML syntax error")));
 }
 
 TEST(ConfigLoader, GraphPutsDependenciesFirst) {
@@ -268,7 +268,9 @@ TEST(ConfigLoader, YamlSyntaxError) {
   TempDir dir;
   write_valid(dir);
   dir.write("certs/bad.yaml", "kind: Certificate\nname: x\nspec: {issuer: root\n");
-  EXPECT_THAT(errors_of(dir), ElementsAre(HasSubstr("certs/bad.yaml:4:1: YAML syntax error")));
+  EXPECT_THAT(errors_of(dir),
+              ElementsAre(HasSubstr(
+                  "certs/bad.yaml:3:7: YAML syntax error: the '{' here is never closed")));
 }
 
 TEST(ConfigLoader, NotUtf8) {
@@ -497,7 +499,7 @@ TEST(ConfigLoader, ErrorsInSeveralFilesComeSortedWithPositions) {
   dir.write("c.yaml", "kind: KmsKey\nname: !!binary aGk=\n");
   auto errors = errors_of(dir);
   ASSERT_EQ(errors.size(), 3u);
-  EXPECT_THAT(errors[0], HasSubstr("a.yaml:4:1: YAML syntax error"));
+  EXPECT_THAT(errors[0], HasSubstr("a.yaml:3:7: YAML syntax error"));
   EXPECT_EQ(errors[1], "b.yaml:2:7: not valid UTF-8 (byte 0xff); save the file as UTF-8");
   EXPECT_THAT(errors[2], HasSubstr("c.yaml:2:7: unsupported YAML tag !!binary"));
 }
