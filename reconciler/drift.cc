@@ -1,6 +1,8 @@
 #include "reconciler/drift.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 namespace keyform {
 
@@ -13,6 +15,28 @@ bool DriftReport::drifted() const {
 std::map<Observation::Status, size_t> DriftReport::counts() const {
   std::map<Observation::Status, size_t> out;
   for (const DriftEntry& e : entries) ++out[e.status];
+  return out;
+}
+
+std::vector<std::pair<std::string, size_t>> DriftReport::not_checked_reasons() const {
+  std::map<std::string, size_t> by_reason;
+  for (const DriftEntry& e : entries) {
+    if (e.status != Observation::kNotChecked) continue;
+    std::set<std::string> reasons;  // an entry counts once per reason
+    for (const std::string& d : e.details) {
+      // "out/web/key.pem not compared: no root key available" and "private
+      // key not checked: no root key available" give the same reason.
+      size_t colon = d.find(": ");
+      bool about_a_part =
+          colon != std::string::npos && (d.rfind(" not compared", colon) != std::string::npos ||
+                                         d.rfind(" not checked", colon) != std::string::npos);
+      reasons.insert(about_a_part ? d.substr(colon + 2) : d);
+    }
+    for (const std::string& r : reasons) ++by_reason[r];
+  }
+  std::vector<std::pair<std::string, size_t>> out(by_reason.begin(), by_reason.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   return out;
 }
 

@@ -31,6 +31,10 @@ struct DriftReport {
   // Whether anything is MODIFIED or DELETED (NOT_CHECKED counts as in sync).
   bool drifted() const;
   std::map<Observation::Status, size_t> counts() const;
+  // Why the NOT_CHECKED entries were not checked: each distinct reason (a
+  // detail without the path or field it is about: "no root key available")
+  // with the number of entries that gave it, most frequent first.
+  std::vector<std::pair<std::string, size_t>> not_checked_reasons() const;
 };
 
 // Observes every recorded resource whose kind is `kinds` (all when empty).

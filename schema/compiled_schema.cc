@@ -81,6 +81,9 @@ int CompiledSchema::add(const json& s) {
     else
       r.additional = add(*it);
   }
+  if (auto it = s.find("unknownPropertyMessages"); it != s.end())
+    for (const auto& [name, message] : it->items())
+      r.unknown_property_messages.emplace_back(name, message.get<std::string>());
   if (auto it = s.find("properties"); it != s.end()) {
     for (const auto& [name, sub] : it->items()) {
       r.properties.emplace_back(name, add(sub));

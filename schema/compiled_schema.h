@@ -42,6 +42,9 @@ struct Rule {
   std::vector<std::string> property_names;
   int additional = -1;  // additionalProperties as a schema
   bool closed = false;  // additionalProperties: false
+  // unknownPropertyMessages (keyform's own keyword): what to say about a
+  // field that is not allowed here but is a likely mistake, by its name.
+  std::vector<std::pair<std::string, std::string>> unknown_property_messages;
   std::vector<std::string> required;
   std::vector<int> any_of, one_of;
   int not_rule = -1;

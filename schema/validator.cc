@@ -282,14 +282,21 @@ class Walker {
       } else if (r.additional >= 0) {
         walk(n.value(i), schema_.rule(r.additional), k.mark());
       } else if (r.closed) {
-        error(k.mark(), "unknown field " + in_quotes(name) + in_path(old) +
-                            did_you_mean(name, r.property_names));
+        error(k.mark(), "unknown field " + in_quotes(name) + in_path(old) + why_unknown(r, name));
       }
       pointer_.resize(old);
     }
     for (const std::string& field : r.required)
       if (!n.get(field).valid())
         error(at, "missing required field " + in_quotes(field) + in_where());
+  }
+
+  // The schema's word on a likely mistake (unknownPropertyMessages), else
+  // the nearest allowed name.
+  static std::string why_unknown(const Rule& r, std::string_view name) {
+    for (const auto& [field, message] : r.unknown_property_messages)
+      if (field == name) return ": " + message;
+    return did_you_mean(name, r.property_names);
   }
 
   // Whether the i-th key repeats an earlier one. Quadratic only in the size

@@ -5,6 +5,9 @@
 // number, boolean, null, or a list of them), properties, required,
 // additionalProperties (false or a schema), enum, const, pattern (with the
 // editors' patternErrorMessage), minLength/maxLength (in characters),
+// keyform's unknownPropertyMessages (beside additionalProperties: false,
+// what to say about a likely misplaced field, e.g. a Certificate's
+// signingAlgorithm),
 // minimum/maximum, minItems/maxItems, items, oneOf/anyOf, not, and format
 // "duration" (util/time.h's parse_duration). Other keywords (description,
 // default, $id, ...) are ignored; local "$ref"s must be resolved beforehand

@@ -2,6 +2,7 @@
 
 #include <yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -94,6 +95,90 @@ std::string_view as_view(const yaml_char_t* s, size_t n) {
   return s ? std::string_view(reinterpret_cast<const char*>(s), n) : std::string_view();
 }
 
+// Line `n` (from 1) of `text`, without its line break; "" past the end.
+std::string_view line_text(std::string_view text, int n) {
+  size_t start = 0;
+  for (int i = 1; i < n; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  std::string_view line = text.substr(std::min(start, text.size()));
+  line = line.substr(0, line.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+int indent_of(std::string_view line) {
+  return static_cast<int>(std::min(line.find_first_not_of(' '), line.size()));
+}
+
+std::string_view trimmed(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+// The nearest line above `n` with content (not blank, not a comment); 0
+// when there is none.
+int line_above(std::string_view text, int n) {
+  for (int i = n - 1; i >= 1; --i) {
+    std::string_view t = trimmed(line_text(text, i));
+    if (!t.empty() && t.front() != '#') return i;
+  }
+  return 0;
+}
+
+std::string quoted_text(std::string_view s) {
+  constexpr size_t kMax = 40;
+  std::string out = "\"" + std::string(s.substr(0, kMax));
+  if (s.size() > kMax) out += "...";
+  return out + "\"";
+}
+
+// Where the innermost '[' or '{' still open before line:column was opened
+// (outside quotes and comments), or nullopt.
+std::optional<Mark> open_bracket_before(std::string_view text, Mark end) {
+  std::vector<Mark> open;
+  Mark m{1, 1};
+  char quote = 0;
+  bool comment = false;
+  char previous = ' ';
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (m.line > end.line || (m.line == end.line && m.column >= end.column)) break;
+    const char c = text[i];
+    if (c == '\n') {
+      comment = false;
+      if (quote == '\'') quote = 0;  // a simple approximation: a plain line break ends it
+    } else if (comment) {
+    } else if (quote) {
+      if (c == quote && !(quote == '"' && previous == '\\')) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (previous == ' ' || previous == '\t' || m.column == 1)) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      open.push_back(m);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      open.pop_back();
+    }
+    previous = c;
+    if (c == '\n') {
+      ++m.line;
+      m.column = 1;
+    } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++m.column;
+    }
+  }
+  if (open.empty()) return std::nullopt;
+  return open.back();
+}
+
+std::string at_line(int line, int column) {
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
 bool is_plain_null(std::string_view s) {
   return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
 }
@@ -127,8 +212,86 @@ class StreamBuilder {
     std::string msg = p.problem ? p.problem : "malformed YAML";
     if (p.error == YAML_READER_ERROR)
       throw SyntaxError(mark_of_offset(text, p.problem_offset), "YAML syntax error: " + msg);
-    if (p.context) msg += std::string(" ") + p.context;
-    throw SyntaxError(to_mark(p.problem_mark), "YAML syntax error: " + msg);
+    Mark at = to_mark(p.problem_mark);
+    msg = explain(msg, p.context ? p.context : "", to_mark(p.context_mark), text, &at);
+    throw SyntaxError(at, "YAML syntax error: " + msg);
+  }
+
+  // libyaml says where its parser gave up, in its own terms: the end of the
+  // file for a bracket never closed, the line after a key that lacks its
+  // colon, "mapping values are not allowed" for a line indented too deep.
+  // This says what is wrong in the author's terms and moves `at` to the
+  // line to fix; other errors keep libyaml's words and place.
+  static std::string explain(const std::string& problem, const std::string& context, Mark opened,
+                             std::string_view text, Mark* at) {
+    const std::string_view here = line_text(text, at->line);
+    const int indent = indent_of(here);
+    const int above = line_above(text, at->line);
+    const std::string_view above_text = line_text(text, above);
+    const std::string where_above = above ? " (line " + std::to_string(above) + " is at column " +
+                                                std::to_string(indent_of(above_text) + 1) + ")"
+                                          : "";
+    if (problem == "found character that cannot start any token" && at->column >= 1 &&
+        static_cast<size_t>(at->column) <= here.size() && here[at->column - 1] == '\t')
+      return "a tab: YAML indents with spaces only";
+    if (context == "while scanning a simple key" && problem == "could not find expected ':'") {
+      std::string_view key =
+          trimmed(line_text(text, opened.line)
+                      .substr(std::min<size_t>(static_cast<size_t>(opened.column - 1),
+                                               line_text(text, opened.line).size())));
+      *at = opened;
+      return "expected \": \" after " + quoted_text(key) + " (a field is written name: value)";
+    }
+    const char* never_closed = nullptr;
+    if (context == "while parsing a flow sequence") never_closed = "the '[' here is never closed";
+    if (context == "while parsing a flow mapping") never_closed = "the '{' here is never closed";
+    if (context == "while scanning a quoted scalar")
+      never_closed = "the quote here is never closed";
+    // A bracket open at the end of the file: libyaml names no place for it.
+    if (context == "while parsing a flow node" && problem == "did not find expected node content")
+      if (std::optional<Mark> bracket = open_bracket_before(text, *at);
+          bracket && bracket->line < at->line) {
+        const std::string_view line = line_text(text, bracket->line);
+        const size_t i = static_cast<size_t>(bracket->column - 1);
+        never_closed = i < line.size() && line[i] == '{' ? "the '{' here is never closed"
+                                                         : "the '[' here is never closed";
+        opened = *bracket;
+      }
+    if (never_closed && at->line > opened.line) {
+      std::string msg =
+          std::string(never_closed) + " (" + problem + " at " + at_line(at->line, at->column) + ")";
+      *at = opened;
+      return msg;
+    }
+    if (problem == "mapping values are not allowed in this context" && above) {
+      const int above_indent = indent_of(above_text);
+      const std::string_view a = trimmed(above_text);
+      if (indent == above_indent && a.find(':') == std::string_view::npos && a.front() != '-') {
+        *at = Mark{above, above_indent + 1};
+        return "expected \": \" after " + quoted_text(a) +
+               " (a field is written name: value); without it, the next line is read as more "
+               "of this text";
+      }
+      if (indent > above_indent) {
+        *at = Mark{at->line, indent + 1};
+        return "this line is indented deeper than line " + std::to_string(above) +
+               " above it, which already has its value: indent it as the fields it belongs with";
+      }
+      return "a \": \" where no field can start: quote a value that holds \": \", or fix this "
+             "line's indentation";
+    }
+    if (problem == "did not find expected key" && context == "while parsing a block mapping") {
+      *at = Mark{at->line, indent + 1};
+      return "this line is indented to column " + std::to_string(indent + 1) +
+             ", which lines up with no field around it" + where_above +
+             ": indent it as the fields it belongs with";
+    }
+    if (problem == "did not find expected '-' indicator") {
+      *at = Mark{at->line, indent + 1};
+      return "this line is indented less than the list item above it and more than the list" +
+             where_above + ": indent it as that item's fields, or start a new item with \"- \"";
+    }
+    return context.empty() ? problem : problem + " " + context;
   }
 
   uint32_t store_text(std::string_view t) {

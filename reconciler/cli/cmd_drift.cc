@@ -24,6 +24,7 @@ namespace {
 struct DriftCommand {
   bool json = false;
   bool markdown = false;
+  bool strict = false;  // NOT_CHECKED fails too
 };
 
 int run_drift(const GlobalOptions& global, const DriftCommand& opts) {
@@ -31,9 +32,14 @@ int run_drift(const GlobalOptions& global, const DriftCommand& opts) {
   auto loaded = ws.load_state(LockMode::kShared, "drift");
   const State& state = loaded.state();
   std::unique_ptr<Keyring> keyring = keyring_if_available(ws, state);
-  if (!keyring)
-    std::cerr << ws.style().yellow("Warning: ")
-              << "no root key found: checks of sealed keys are NOT_CHECKED\n";
+  if (!keyring) {
+    const std::string& var = ws.config().project.root_key_env;
+    std::cerr << ws.style().yellow("Warning: ") << "no root key found ("
+              << (var.empty() ? "" : "set " + var + " or ") << "put it in "
+              << ws.default_root_key_file().string()
+              << "): checks of sealed keys and deployed private keys and values are "
+                 "NOT_CHECKED\n";
+  }
   DriftReport report =
       observe_drift(ws.config(), state, builtin_providers(), ws.now(), keyring.get());
   if (opts.json)
@@ -42,7 +48,9 @@ int run_drift(const GlobalOptions& global, const DriftCommand& opts) {
     std::cout << render_drift_markdown(report);
   else
     std::cout << render_drift_text(report, ws.style());
-  return report.drifted() ? kExitChanges : kExitOk;
+  if (report.drifted()) return kExitChanges;
+  if (opts.strict && report.counts()[Observation::kNotChecked] > 0) return kExitChanges;
+  return kExitOk;
 }
 
 }  // namespace
@@ -54,6 +62,8 @@ void register_drift(CLI::App& app, const GlobalOptions& global, Runner* run) {
   CLI::Option* json = cmd->add_flag("--json", opts->json,
                                     "Print the report as JSON (format: docs/drift-format.md)");
   cmd->add_flag("--markdown", opts->markdown, "Print the report as markdown")->excludes(json);
+  cmd->add_flag("--strict", opts->strict,
+                "Exit 2 also when anything was NOT_CHECKED (no root key, a server not reached)");
   cmd->callback(
       [&global, run, opts] { *run = [&global, opts] { return run_drift(global, *opts); }; });
 }

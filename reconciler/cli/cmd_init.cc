@@ -25,7 +25,8 @@ std::optional<SecretBytes> existing_root_key(const Workspace& ws) {
 }
 
 int run_init(const GlobalOptions& global) {
-  Workspace ws(global);
+  // Only the Project: a state can be made while resources are being written.
+  Workspace ws(global, ConfigScope::kProjectOnly);
   Backend& backend = ws.backend_uninitialized();
   if (std::string upgraded = backend.upgrade(); !upgraded.empty()) std::cout << upgraded << "\n";
   if (backend.initialized()) {

@@ -8,6 +8,7 @@
 #include "reconciler/render/plan_render.h"
 #include "reconciler/saved_plan.h"
 #include "util/error.h"
+#include "util/nearest.h"
 
 namespace keyform::cli {
 
@@ -24,7 +25,24 @@ void add_plan_flags(CLI::App* cmd, PlanFlags* flags, bool with_at) {
 
 namespace {
 
-PlanOptions plan_options_for(Workspace& ws, const PlanFlags& flags) {
+// An address given to --target or --replace that names nothing is an error
+// with the nearest address of the configuration or the state, so a typo
+// does not become a plan of nothing.
+void check_addresses(const std::vector<std::string>& addresses, const char* flag,
+                     const Config& config, const State& state) {
+  for (const std::string& a : addresses) {
+    if (config.find(a) || state.find(a)) continue;
+    std::vector<std::string> known;
+    for (const Resource& r : config.resources) known.push_back(r.address());
+    for (const auto& [address, recorded] : state.resources) known.push_back(address);
+    throw Error(std::string(flag) + " " + a +
+                ": no such resource in the configuration or the state" + did_you_mean(a, known));
+  }
+}
+
+PlanOptions plan_options_for(Workspace& ws, const State& state, const PlanFlags& flags) {
+  check_addresses(flags.targets, "--target", ws.config(), state);
+  check_addresses(flags.replace, "--replace", ws.config(), state);
   PlanOptions options;
   options.now = ws.now();
   if (!flags.at.empty()) {
@@ -44,7 +62,7 @@ PlanOptions plan_options_for(Workspace& ws, const PlanFlags& flags) {
 
 Plan make_plan_for(Workspace& ws, const State& state, const PlanFlags& flags) {
   return make_plan(ws.config(), state, ws.graph(), builtin_providers(),
-                   plan_options_for(ws, flags));
+                   plan_options_for(ws, state, flags));
 }
 
 namespace {
@@ -60,7 +78,7 @@ struct PlanCommand {
 int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
   Workspace ws(global);
   auto loaded = ws.load_state(LockMode::kShared, "plan");
-  PlanOptions options = plan_options_for(ws, opts.flags);
+  PlanOptions options = plan_options_for(ws, loaded.state(), opts.flags);
   Plan plan = make_plan(ws.config(), loaded.state(), ws.graph(), builtin_providers(), options);
   if (opts.json)
     std::cout << render_plan_json(plan, &ws.config(), &loaded.state()).dump(2) << "\n";
@@ -80,8 +98,9 @@ int run_plan(const GlobalOptions& global, const PlanCommand& opts) {
       }
       write_saved_plan(file, saved);
       // stderr, so that stdout stays the plan alone (--json, --markdown).
-      std::cerr << "Saved the plan to " << opts.out << ". Apply exactly it with: keyform apply "
-                << opts.out << "\n";
+      std::cerr << "Saved the plan to " << opts.out
+                << ". Apply exactly it with: " << keyform_command(global) << " apply "
+                << shell_word(opts.out) << "\n";
     }
   }
   if (!plan.errors.empty()) return kExitError;

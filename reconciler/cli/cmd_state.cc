@@ -10,15 +10,17 @@ namespace keyform::cli {
 
 namespace {
 
+// State surgery reads only the Project (where the state is): it must work
+// while the rest of the configuration is broken.
 int run_list(const GlobalOptions& global) {
-  Workspace ws(global);
+  Workspace ws(global, ConfigScope::kProjectOnly);
   auto loaded = ws.load_state(LockMode::kShared, "state list");
   for (const auto& [address, r] : loaded.state().resources) std::cout << address << "\n";
   return kExitOk;
 }
 
 int run_rm(const GlobalOptions& global, const std::string& address) {
-  Workspace ws(global);
+  Workspace ws(global, ConfigScope::kProjectOnly);
   auto loaded = ws.load_state(LockMode::kExclusive, "state rm");
   if (!loaded.state().find(address)) throw Error(address + " is not in the state");
   JournalRecord r;
@@ -35,7 +37,7 @@ int run_rm(const GlobalOptions& global, const std::string& address) {
 }
 
 int run_unlock(const GlobalOptions& global, const std::string& id) {
-  Workspace ws(global);
+  Workspace ws(global, ConfigScope::kProjectOnly);
   ws.backend().force_unlock(id);
   std::cout << "Removed lock " << id << ".\n";
   return kExitOk;

@@ -22,6 +22,11 @@ void register_audit(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_secret(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_seal(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_kms(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_version(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_completion(CLI::App& app, const GlobalOptions& global, Runner* run);
+
+// "keyform 0.1.0" and the format versions this binary writes (cmd_version.cc).
+std::string version_text();
 
 // Shared by plan and apply: flags that shape a plan, and making one.
 struct PlanFlags {

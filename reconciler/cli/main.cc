@@ -11,7 +11,15 @@ int main(int argc, char** argv) {
   CLI::App app{"keyform: a declarative reconciler for private PKI and secrets", "keyform"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the command: `apply --parallelism 2`
-  app.set_version_flag("--version", "keyform 0.1.0");
+  app.set_version_flag("--version", version_text,
+                       "Print keyform's version and the formats it writes");
+  // Set before the commands are added: each copies it. A fixed prefix, so
+  // scripts and tests/e2e/test_docs_commands.sh tell a command line keyform
+  // does not understand from a command that failed.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("keyform: usage error: ") + e.what() +
+           "\nRun `keyform --help` or `keyform COMMAND --help` for the flags.\n";
+  });
   GlobalOptions global;
   app.add_option("-C", global.dir, "Run in this config directory (the one holding keyform.yaml)");
   app.add_option("--parallelism", global.parallelism,
@@ -32,7 +40,8 @@ int main(int argc, char** argv) {
   for (CommandRegistrar r :
        {register_init, register_validate, register_plan, register_apply, register_show,
         register_state, register_schema, register_graph, register_drift, register_ca,
-        register_access, register_audit, register_secret, register_seal, register_kms})
+        register_access, register_audit, register_secret, register_seal, register_kms,
+        register_version, register_completion})
     r(app, global, &run);
   try {
     app.parse(argc, argv);

@@ -24,10 +24,12 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-Workspace::Workspace(const GlobalOptions& global) : global_(global) {
+Workspace::Workspace(const GlobalOptions& global, ConfigScope scope) : global_(global) {
   auto start = std::chrono::steady_clock::now();
   origin_ = locate_config(global.dir, global.rev);
-  config_ = load_config(*origin_.source, origin_.dir, builtin_providers(), &graph_);
+  config_ = scope == ConfigScope::kProjectOnly
+                ? load_project(*origin_.source, origin_.dir)
+                : load_config(*origin_.source, origin_.dir, builtin_providers(), &graph_);
   if (global.verbose)
     std::cerr << "keyform: loaded " << config_.resources.size() << " resources from "
               << origin_.source->describe() << " in " << static_cast<int>(ms_since(start))
@@ -165,6 +167,23 @@ std::unique_ptr<StateLock> Workspace::lock(Backend& backend, LockMode mode,
     // Polling with jitter: waiters do not retry in step.
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + jitter() % 200));
   }
+}
+
+std::string shell_word(const std::string& word) {
+  static constexpr std::string_view kPlain =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-";
+  if (!word.empty() && word.find_first_not_of(kPlain) == std::string::npos) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string keyform_command(const GlobalOptions& global) {
+  std::string out = "keyform";
+  if (global.dir != ".") out += " -C " + shell_word(global.dir);
+  if (!global.rev.empty()) out += " --rev " + shell_word(global.rev);
+  if (!global.backend.empty()) out += " --backend " + shell_word(global.backend);
+  return out;
 }
 
 void print_warnings(const std::vector<std::string>& warnings, const Style& style) {

@@ -33,10 +33,15 @@ struct GlobalOptions {
 using Runner = std::function<int()>;
 using CommandRegistrar = void (*)(CLI::App& app, const GlobalOptions& global, Runner* run);
 
+// How much of the configuration a command needs: all of it, or only the
+// Project (init and state surgery, which must work while the resources'
+// files are broken: loader.h's load_project).
+enum class ConfigScope { kAll, kProjectOnly };
+
 class Workspace {
  public:
   // Loads and validates the configuration (throws ConfigError).
-  explicit Workspace(const GlobalOptions& global);
+  explicit Workspace(const GlobalOptions& global, ConfigScope scope = ConfigScope::kAll);
 
   const Config& config() const { return config_; }
   // Where the config was read from: the working tree or a commit, and the
@@ -81,6 +86,14 @@ class Workspace {
   Seconds lock_timeout_ = 0;
   std::unique_ptr<Backend> backend_;  // made on first use: validate needs none
 };
+
+// `word` as one shell word: as it is when it needs no quoting, else in
+// single quotes.
+std::string shell_word(const std::string& word);
+// "keyform" and the global flags that choose the config and the backend
+// (-C, --rev, --backend) as they were given, for hints that name a command
+// to run next: `keyform -C pki apply web.plan`.
+std::string keyform_command(const GlobalOptions& global);
 
 // Prints load warnings (torn journal records, unfinished actions) to stderr.
 void print_warnings(const std::vector<std::string>& warnings, const Style& style);

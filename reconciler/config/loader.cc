@@ -76,13 +76,19 @@ class Loader {
     std::sort(kinds_.begin(), kinds_.end());
   }
 
-  Config run() {
+  // With `project_only`, only keyform.yaml's Project document is read.
+  Config run(bool project_only = false) {
+    project_only_ = project_only;
     if (!source_.has_file(std::string(kProjectFile)))
       throw ConfigError({Diagnostic{SourcePos{std::string(kProjectFile)},
                                     "no keyform.yaml in " + source_.describe()}});
     load_parsed(parse(std::string(kProjectFile)), std::string(kProjectFile), true);
     if (!project_seen_ && !project_file_failed_)
       report(SourcePos{std::string(kProjectFile), 1, 1}, "keyform.yaml holds no Project document");
+    if (project_only) {
+      if (!diagnostics_.empty()) throw ConfigError(std::move(diagnostics_));
+      return std::move(config_);
+    }
     std::vector<std::string> files = config_files();
     std::vector<Parsed> parsed = parse_all(files);
     for (size_t i = 0; i < files.size(); ++i) load_parsed(std::move(parsed[i]), files[i], false);
@@ -164,6 +170,7 @@ class Loader {
   }
 
   void load_document(const yaml::Node& doc, const std::string& file, bool project_file) {
+    if (project_only_ && !is_project_document(doc)) return;
     if (!doc.is_mapping()) {
       report(pos(file, doc.mark()), "expected a mapping with kind, name and spec (got " +
                                         std::string(doc.is_sequence() ? "a list" : "a scalar") +
@@ -244,6 +251,13 @@ class Loader {
     config_.by_address.emplace(r.address(), config_.resources.size());
     config_.resources.push_back(std::move(r));
     nodes_.push_back(doc);
+  }
+
+  // keyform.yaml's Project: a mapping whose kind is Project or missing.
+  static bool is_project_document(const yaml::Node& doc) {
+    if (!doc.is_mapping()) return false;
+    yaml::Node kind = doc.get("kind");
+    return !kind.valid() || (kind.is_scalar() && kind.scalar() == "Project");
   }
 
   bool validate(const yaml::Node& doc, const schema::CompiledSchema& schema,
@@ -399,6 +413,7 @@ class Loader {
   std::map<std::string, std::vector<std::string>> names_by_kind_;
   std::unordered_set<std::string> missing_defaults_;
   std::vector<std::pair<size_t, size_t>> graph_edges_;  // resource indexes
+  bool project_only_ = false;
   bool project_seen_ = false;
   bool project_file_failed_ = false;
   SourcePos project_pos_;
@@ -423,6 +438,11 @@ Config load_config(const ConfigSource& source, const fs::path& dir,
   Config config = loader.run();
   if (graph) *graph = loader.take_graph();
   return config;
+}
+
+Config load_project(const ConfigSource& source, const fs::path& dir) {
+  static const ProviderRegistry kNoKinds;
+  return Loader(source, dir, kNoKinds).run(/*project_only=*/true);
 }
 
 std::vector<Reference> resource_edges(const Resource& r, const Project& p,

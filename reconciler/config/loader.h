@@ -47,6 +47,12 @@ Config load_config(const std::filesystem::path& dir, const ProviderRegistry& reg
 Config load_config(const ConfigSource& source, const std::filesystem::path& dir,
                    const ProviderRegistry& registry, Graph* graph = nullptr);
 
+// Only keyform.yaml's Project document; its other documents and every other
+// file are not read. What init and state surgery need, so that they work
+// while the rest of the configuration is broken. Throws ConfigError for the
+// Project's own problems. Config::resources is empty.
+Config load_project(const ConfigSource& source, const std::filesystem::path& dir);
+
 // A resource's edges: its provider's references, then its dependsOn
 // entries (field "/dependsOn/<i>"). Empty references for a kind the
 // registry does not know.

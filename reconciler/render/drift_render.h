@@ -15,5 +15,8 @@ nlohmann::json render_drift_json(const DriftReport& report);
 std::string render_drift_markdown(const DriftReport& report);
 // "Drift: 1 modified, 0 deleted, 6 in sync, 0 not checked."
 std::string drift_summary(const DriftReport& report);
+// "4 not checked: no root key available (4). ..." naming why, and that
+// `drift --strict` fails on them; "" when everything was checked.
+std::string not_checked_summary(const DriftReport& report);
 
 }  // namespace keyform

@@ -99,11 +99,26 @@ kf "$ex" drift
 expect_rc 0
 
 # Without the root key, key checks are NOT_CHECKED, not errors.
+# The summary says how many and why rather than "No drift."; --strict
+# makes them fail the run.
 mv "$ex/.keyform/root.key" "$WORK/root.key"
 kf "$ex" drift
 expect_rc 0
 expect_output 'out/web/key.pem not compared: no root key available'
+expect_output '^No drift in what was checked\. Drift: 0 modified, 0 deleted, [0-9]+ in sync, [1-9][0-9]* not checked\.$'
+expect_output '^[1-9][0-9]* not checked: no root key available \([1-9][0-9]*\)'
+no_output '^No drift\. '
+kf "$ex" drift --strict
+expect_rc 2
+kf "$ex" drift --strict --json
+expect_rc 2
+jq -e '.drifted == false and .summary.NOT_CHECKED > 0 and
+       (.not_checked_reasons | map(.reason) | index("no root key available")) != null' \
+  "$WORK/last.out" >/dev/null || fail "drift --json does not give the reasons for NOT_CHECKED"
 mv "$WORK/root.key" "$ex/.keyform/root.key"
+kf "$ex" drift --strict
+expect_rc 0
+expect_output '^No drift\. Drift: 0 modified, 0 deleted, [0-9]+ in sync, 0 not checked\.$'
 
 if grep -q "PRIVATE KEY" "$LOG"; then fail "secret material was printed"; fi
 echo PASS

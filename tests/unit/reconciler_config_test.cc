@@ -196,7 +196,7 @@ TEST(ConfigLoader, ManyFilesLoadInPathOrder) {
   EXPECT_THAT(errors_of(dir), ElementsAre("many/c03.yaml:3:16: spec.issuer: no "
                                           "CertificateAuthority named \"roo\" (did you mean "
                                           "\"root\"?)",
-                                          HasSubstr("many/c17.yaml:3:1: YAML syntax error")));
+                                          HasSubstr("many/c17.yaml:2:7: YAML syntax error")));
 }
 
 TEST(ConfigLoader, GraphPutsDependenciesFirst) {
@@ -230,6 +230,32 @@ TEST(ConfigLoader, RootKeyFromAFile) {
   EXPECT_EQ(c.project.root_key_env, "");
 }
 
+TEST(ConfigLoader, LoadProjectReadsOnlyTheProject) {
+  TempDir dir;
+  write_valid(dir);
+  dir.write("keyform.yaml", std::string(kProject) +
+                                "  backend: {type: local, path: state}\n---\n"
+                                "kind: Certificate\nname: in-project-file\nspec: {bogus: 1}\n");
+  dir.write("certs/bad.yaml", "kind: Certificate\nname: x\nspec: {issuer: root\n");
+  EXPECT_FALSE(errors_of(dir).empty());
+  Config c = load_project(*directory_source(dir.path()), dir.path());
+  EXPECT_EQ(c.project.name, "demo");
+  EXPECT_EQ(c.project.backend_path, "state");
+  EXPECT_TRUE(c.resources.empty());
+}
+
+TEST(ConfigLoader, LoadProjectReportsTheProjectsOwnErrors) {
+  TempDir dir;
+  dir.write("keyform.yaml", "kind: Project\nname: demo\nspec: {acount: x}\n");
+  try {
+    load_project(*directory_source(dir.path()), dir.path());
+    ADD_FAILURE() << "the project loaded";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_THAT(e.diagnostics()[0].str(), HasSubstr("keyform.yaml:3:8: unknown field \"acount\""));
+  }
+}
+
 TEST(ConfigLoader, MissingKeyformYaml) {
   TempDir dir;
   dir.write("certs/web.yaml", kCerts);
@@ -242,7 +268,9 @@ TEST(ConfigLoader, YamlSyntaxError) {
   TempDir dir;
   write_valid(dir);
   dir.write("certs/bad.yaml", "kind: Certificate\nname: x\nspec: {issuer: root\n");
-  EXPECT_THAT(errors_of(dir), ElementsAre(HasSubstr("certs/bad.yaml:4:1: YAML syntax error")));
+  EXPECT_THAT(errors_of(dir),
+              ElementsAre(HasSubstr(
+                  "certs/bad.yaml:3:7: YAML syntax error: the '{' here is never closed")));
 }
 
 TEST(ConfigLoader, NotUtf8) {
@@ -471,7 +499,7 @@ TEST(ConfigLoader, ErrorsInSeveralFilesComeSortedWithPositions) {
   dir.write("c.yaml", "kind: KmsKey\nname: !!binary aGk=\n");
   auto errors = errors_of(dir);
   ASSERT_EQ(errors.size(), 3u);
-  EXPECT_THAT(errors[0], HasSubstr("a.yaml:4:1: YAML syntax error"));
+  EXPECT_THAT(errors[0], HasSubstr("a.yaml:3:7: YAML syntax error"));
   EXPECT_EQ(errors[1], "b.yaml:2:7: not valid UTF-8 (byte 0xff); save the file as UTF-8");
   EXPECT_THAT(errors[2], HasSubstr("c.yaml:2:7: unsupported YAML tag !!binary"));
 }

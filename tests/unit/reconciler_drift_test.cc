@@ -182,5 +182,44 @@ TEST_F(DriftTest, TextListsWhatIsNotInSyncAndTheSummary) {
             std::string::npos);
 }
 
+TEST_F(DriftTest, NotCheckedReasonsDropWhatEachDetailIsAbout) {
+  DriftReport report;
+  report.entries = {
+      {"A/a", "A", Observation::kNotChecked, {"out/a.pem not compared: no root key available"}},
+      {"A/b",
+       "A",
+       Observation::kNotChecked,
+       {"private key not checked: no root key available",
+        "values not checked: no root key available"}},
+      {"A/c", "A", Observation::kNotChecked, {"the server was not asked: DSN is not set"}},
+      {"A/d", "A", Observation::kModified, {"x not compared: no root key available"}},
+  };
+  using Reasons = std::vector<std::pair<std::string, size_t>>;
+  EXPECT_EQ(
+      report.not_checked_reasons(),
+      (Reasons{{"no root key available", 2}, {"the server was not asked: DSN is not set", 1}}));
+}
+
+TEST_F(DriftTest, TextSaysHowManyWereNotCheckedAndWhy) {
+  Config config = fake_config({fake("a"), fake("b")});
+  record(fake("a"), "NOT_CHECKED");
+  record(fake("b"));
+  std::string text = render_drift_text(drift(config), Style{});
+  EXPECT_EQ(text.find("No drift. "), std::string::npos);
+  EXPECT_NE(text.find("No drift in what was checked. Drift: 0 modified, 0 deleted, 1 in sync, 1 "
+                      "not checked.\n1 not checked: no root key (1). `keyform drift --strict` "
+                      "exits 2 when anything is not checked.\n"),
+            std::string::npos);
+  EXPECT_NE(render_drift_markdown(drift(config)).find("**No drift in what was checked.**"),
+            std::string::npos);
+}
+
+TEST_F(DriftTest, EverythingCheckedSaysNoDrift) {
+  Config config = fake_config({fake("a")});
+  record(fake("a"));
+  std::string text = render_drift_text(drift(config), Style{});
+  EXPECT_EQ(text, "No drift. Drift: 0 modified, 0 deleted, 1 in sync, 0 not checked.\n");
+}
+
 }  // namespace
 }  // namespace keyform

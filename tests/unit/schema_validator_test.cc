@@ -82,6 +82,21 @@ spec:
   EXPECT_EQ(errors[0].pointer, "/spec/dnsName");
 }
 
+TEST(SchemaValidator, AMisplacedFieldSaysWhereItBelongs) {
+  // A CA's signingAlgorithm on a Certificate: the schema's
+  // unknownPropertyMessages points at signingHash.
+  EXPECT_THAT(summary(check("Certificate", R"(kind: Certificate
+name: web
+spec:
+  issuer: root
+  signingAlgorithm: SHA384WITHECDSA
+)")),
+              ElementsAre("5:3 unknown field \"signingAlgorithm\" in spec: the hash a Certificate "
+                          "is signed with is signingHash (sha256, sha384 or sha512); "
+                          "signingAlgorithm is a CertificateAuthority field, for the CA's own "
+                          "certificate"));
+}
+
 TEST(SchemaValidator, UnknownTopLevelField) {
   EXPECT_THAT(summary(check("Certificate", "kind: Certificate\nname: web\nspc: {issuer: root}\n")),
               ElementsAre("3:1 unknown field \"spc\" (did you mean \"spec\"?)",

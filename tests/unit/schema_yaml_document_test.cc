@@ -176,6 +176,57 @@ TEST(YamlDocument, RefusesTextPastTheSizeLimit) {
   EXPECT_EQ(at.line, 1);
 }
 
+// Indentation mistakes are reported at the line to fix, in the author's
+// terms rather than libyaml's parser states.
+std::string error_at(std::string_view text) {
+  Mark at;
+  std::string message = syntax_error(text, &at);
+  return std::to_string(at.line) + ":" + std::to_string(at.column) + " " + message;
+}
+
+TEST(YamlDocument, AKeyIndentedTooDeepIsNamedOnItsLine) {
+  EXPECT_EQ(error_at("spec:\n  issuer: root\n   commonName: x\n"),
+            "3:4 YAML syntax error: this line is indented deeper than line 2 above it, which "
+            "already has its value: indent it as the fields it belongs with");
+}
+
+TEST(YamlDocument, AKeyWithoutItsColonIsNamedOnItsLineNotTheNext) {
+  EXPECT_EQ(error_at("spec:\n  issuer root\n  validity: 90d\n"),
+            "2:3 YAML syntax error: expected \": \" after \"issuer root\" (a field is written "
+            "name: value); without it, the next line is read as more of this text");
+  // The last line of a file: libyaml gives up at the end of the file.
+  EXPECT_EQ(error_at("spec:\n  issuer: root\n  validity 90d\n"),
+            "3:3 YAML syntax error: expected \": \" after \"validity 90d\" (a field is written "
+            "name: value)");
+}
+
+TEST(YamlDocument, AKeyBetweenTwoIndentationsSaysWhereTheLineAboveIs) {
+  EXPECT_EQ(error_at("kind: KmsKey\nspec:\n    rotation: {every: 30d}\n  deletionWindow: 7d\n"),
+            "4:3 YAML syntax error: this line is indented to column 3, which lines up with no "
+            "field around it (line 3 is at column 5): indent it as the fields it belongs with");
+  EXPECT_THAT(error_at("files:\n  - path: a\n    content: x\n   mode: '0644'\n"),
+              HasSubstr("4:4 YAML syntax error: this line is indented less than the list item "
+                        "above it and more than the list (line 3 is at column 5)"));
+}
+
+TEST(YamlDocument, AnUnclosedBracketOrQuoteIsReportedWhereItOpens) {
+  EXPECT_EQ(error_at("kind: Certificate\nname: [unclosed\n"),
+            "2:7 YAML syntax error: the '[' here is never closed (did not find expected ',' or "
+            "']' at line 3, column 1)");
+  // libyaml names no place when the file ends right after the bracket.
+  EXPECT_EQ(error_at("kind: Project\nname: [\n"),
+            "2:7 YAML syntax error: the '[' here is never closed (did not find expected node "
+            "content at line 3, column 1)");
+  EXPECT_THAT(error_at("a: \"[x\"\nb: {\n"), HasSubstr("2:4 YAML syntax error: the '{' here"));
+  EXPECT_THAT(error_at("a: 1\nb: \"open\nc: 3\n"),
+              HasSubstr("2:4 YAML syntax error: the quote here is never closed"));
+}
+
+TEST(YamlDocument, ATabInIndentationIsNamed) {
+  EXPECT_EQ(error_at("spec:\n\trotation: {every: 30d}\n"),
+            "2:1 YAML syntax error: a tab: YAML indents with spaces only");
+}
+
 TEST(YamlDocument, ColumnsCountCharacters) {
   auto s = Stream::parse("d: \xc3\xa9t\xc3\xa9\nname: [\xc3\xa9, x]\n");
   Node doc = s->document(0);
