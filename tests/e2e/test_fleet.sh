@@ -84,6 +84,20 @@ enroll "$token_x" "$WORK/x"
 expect_rc 1
 expect_output '403 token_refused: the join token expired'
 
+# Two enrolments racing with one token: exactly one gets an identity.
+token_r=$(token "$B" web-r1)
+racers=()
+for n in 1 2; do
+  "$KEYFORM" agent enroll --server "$url" --token "$token_r" --server-ca "$WORK/root.pem" \
+    --dir "$WORK/r$n" >"$WORK/r$n.out" 2>&1 &
+  racers+=($!)
+done
+wait "${racers[@]}" || true
+won=0
+for n in 1 2; do [ ! -e "$WORK/r$n/identity/agent.crt" ] || won=$((won + 1)); done
+[ "$won" -eq 1 ] || fail "one token enrolled $won agents"
+cat "$WORK"/r1.out "$WORK"/r2.out | grep -q 'already used' || fail "the losing enrolment was not refused"
+
 token_c=$(token "$C" web-c1)
 enroll "$token_c" "$WORK/c"
 expect_rc 0
@@ -111,6 +125,20 @@ kf "$ex" show DeploymentTarget/web-tls --json >/dev/null
 agent run --dir "$WORK/b" --once
 expect_rc 0
 expect_output 'DeploymentTarget/web-tls: up to date'
+
+# A renewal applied centrally, while serve runs, reaches b on its next pull
+# and show lists the new serial for web-b1.
+KEYFORM_NOW=$(days_from_now 70) kf "$ex" apply --auto-approve
+expect_rc 0
+expect_output 'Secret/web-tls: rotated'
+agent run --dir "$WORK/b" --once
+expect_rc 0
+expect_output 'DeploymentTarget/web-tls: deployed 3 file\(s\)'
+renewed=$(serial_of "$WORK/b/tls/cert.pem")
+[ "$renewed" != "$serial" ] || fail "the renewed certificate did not reach the agent"
+kf "$ex" show DeploymentTarget/web-tls --json >/dev/null
+[ "$(jq -r '.hosts["web-b1"].serial' "$WORK/last.out" | tr a-f A-F)" = "$renewed" ] ||
+  fail "show does not list the renewed serial for web-b1"
 
 # c's account is not in the policies: refused, audited, nothing written.
 agent run --dir "$WORK/c" --once
