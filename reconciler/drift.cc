@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "state/fleet_records.h"
+
 namespace keyform {
 
 bool DriftReport::drifted() const {
@@ -50,6 +52,7 @@ DriftReport observe_drift(const Config& config, const State& state,
   ObserveContext ctx{config, state, now, keyring};
   // state.resources is ordered by address.
   for (const auto& [address, recorded] : state.resources) {
+    if (is_fleet_record(recorded.kind)) continue;  // the agents report those (docs/fleet.md)
     if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), recorded.kind) == kinds.end())
       continue;
     DriftEntry e;

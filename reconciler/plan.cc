@@ -8,6 +8,7 @@
 
 #include "reconciler/graph.h"
 #include "reconciler/pki_plan.h"
+#include "state/fleet_records.h"
 #include "util/encoding.h"
 #include "util/error.h"
 
@@ -179,7 +180,7 @@ Plan make_plan(const Config& config, const State& state, const Graph& graph,
   // dependents go first.
   std::vector<const RecordedResource*> gone;
   for (const auto& [address, rec] : state.resources) {
-    if (config.find(address)) continue;
+    if (config.find(address) || is_fleet_record(rec.kind)) continue;
     if (targeted && !std::count(options.targets.begin(), options.targets.end(), address)) continue;
     gone.push_back(&rec);
   }

@@ -18,6 +18,7 @@
 #include "providers/deploy/tls_probe.h"
 #include "providers/file_system.h"
 #include "providers/pki/ca_hierarchy.h"
+#include "providers/policy/actions.h"
 #include "providers/secrets/secret_read.h"
 #include "providers/secrets/secret_versions.h"
 #include "util/encoding.h"
@@ -46,9 +47,19 @@ std::vector<DeployedFile> deployed_files(const Resource& target) {
   return out;
 }
 
+std::vector<std::string> target_hosts(const Resource& target) {
+  return target.spec.value("hosts", std::vector<std::string>{});
+}
+
+bool target_has_host(const Resource& target, const std::string& host) {
+  for (const std::string& pattern : target_hosts(target))
+    if (policy::glob_match(pattern, host)) return true;
+  return false;
+}
+
 namespace {
 
-using Lookup = std::function<const RecordedResource*(const std::string&)>;
+using Lookup = RecordedLookup;
 
 std::string source_of(const Resource& r) { return r.spec.value("source", ""); }
 
@@ -164,12 +175,6 @@ nlohmann::json chain_fingerprints(const std::vector<const RecordedResource*>& ch
   return out;
 }
 
-// No link is followed below the config directory for relative paths, or
-// below "/" for absolute ones.
-std::filesystem::path base_of(const Config& config, const std::string& path) {
-  return std::filesystem::path(path).is_relative() ? config.dir : std::filesystem::path("/");
-}
-
 // The base for a resolved (absolute) path: the config directory when it is
 // below it, else "/".
 std::filesystem::path base_for(const Config& config, const std::filesystem::path& resolved);
@@ -208,6 +213,73 @@ std::optional<gid_t> group_id(const std::string& name) {
   if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &result) != 0 || !result)
     return std::nullopt;
   return gr.gr_gid;
+}
+
+// The reload command's failure, if it ran and failed.
+std::optional<std::string> run_reload(ProcessRunner& processes, const nlohmann::json& spec,
+                                      const std::string& dir,
+                                      const std::vector<std::string>& hidden_env) {
+  if (!spec.contains("reload")) return std::nullopt;
+  const nlohmann::json& reload = spec["reload"];
+  std::vector<std::string> argv = reload.value("command", std::vector<std::string>{});
+  ProcessResult res = processes.run(argv, dir, hidden_env, duration_of(reload, "timeout", "30s"));
+  if (res.ok()) return std::nullopt;
+  return "reload command " + (argv.empty() ? std::string("(empty)") : argv[0]) + " " +
+         describe(res);
+}
+
+// Retries until the endpoint serves the deployed certificate or the check's
+// timeout passes; the last mismatch or error is the reason.
+std::optional<std::string> run_verify(TlsProbe& probe, const nlohmann::json& spec,
+                                      const std::string& want, const std::string& serial) {
+  std::optional<TlsCheck> tls = tls_check_of(spec);
+  if (!tls) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + tls->timeout;
+  std::string last;
+  for (;;) {
+    try {
+      ServedCertificate got =
+          probe.served(tls->address, tls->server_name, std::chrono::milliseconds(2000));
+      if (got.fingerprint_sha256 == want) return std::nullopt;
+      last = "serves serial " + got.serial + " (sha256 " +
+             short_fingerprint(got.fingerprint_sha256) + "...), not the deployed serial " + serial +
+             " (sha256 " + short_fingerprint(want) + "...)";
+    } catch (const Error& e) {
+      last = e.what();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return "verify.tls failed: " + tls->address + " (SNI " + tls->server_name + ") " + last;
+}
+
+// Runs the reload command and the TLS check after the files switched. On a
+// failure it puts the previous files back, reloads again so the service
+// serves them, and throws the reason.
+void activate(FileSystem& fs, const DeployEffects& effects, const std::vector<FileToWrite>& writes,
+              const Installation& how) {
+  const nlohmann::json& spec = *how.spec;
+  std::string failure;
+  if (std::optional<std::string> why =
+          run_reload(*effects.processes, spec, how.dir, how.hidden_env))
+    failure = *why;
+  if (failure.empty())
+    if (std::optional<std::string> why =
+            run_verify(*effects.tls, spec, how.fingerprint, how.serial))
+      failure = *why;
+  if (failure.empty()) return;
+  try {
+    fs.restore_group(writes);
+    failure += "; the previous files were restored";
+  } catch (const Error& e) {
+    throw Error(failure + "; restoring the previous files failed: " + e.what());
+  }
+  if (std::optional<std::string> why =
+          run_reload(*effects.processes, spec, how.dir, how.hidden_env))
+    failure += ", but reloading them failed too: " + *why;
+  else if (spec.contains("reload"))
+    failure += " and reloaded";
+  throw Error(failure);
 }
 
 class DeploymentTargetProvider : public Provider {
@@ -298,6 +370,13 @@ class DeploymentTargetProvider : public Provider {
   Change diff(const DiffInput& in) const override {
     Change c;
     const std::string source = source_of(in.desired);
+    if (const auto hosts = target_hosts(in.desired); !hosts.empty()) {
+      std::string list;
+      for (const std::string& h : hosts) list += (list.empty() ? "" : ", ") + h;
+      return {ActionType::kNoOp,
+              {std::string(kWrittenByAgents) + list +
+               " (keyform agent run pulls it from keyform serve); apply does not write it"}};
+    }
     // A CA source waiting for its certificate has nothing to deploy yet.
     if (source.starts_with("CertificateAuthority/"))
       if (auto wait = pki::pending_issuer_reason(in, source))
@@ -369,56 +448,31 @@ class DeploymentTargetProvider : public Provider {
       auto d = ctx.deps.find(a);
       return d == ctx.deps.end() ? nullptr : d->second.get();
     };
-    auto chain = issuers_of(src, dep);
-    ContentInputs inputs{src, chain, &ctx.keyring, {}};
-    // The CURRENT version of the passwordFrom Secret (a dependency: it was
-    // applied first, so a rotation this run is what the file gets).
-    inputs.password = [&](const DeployedFile& f) {
-      const std::string a = "Secret/" + f.password_secret;
-      const RecordedResource* secret = dep(a);
-      if (!secret) throw Error(a + " (the pkcs12 password of " + f.path + ") is not in the state");
-      secrets::VersionSelector which;
-      which.field = f.password_field;
-      return secrets::read_secret_version(*secret, ctx.keyring, which);
-    };
-
+    RenderedDeployment d = render_deployment(r, src, dep, ctx.keyring);
     std::vector<FileToWrite> writes;
     nlohmann::json recorded_files = nlohmann::json::array();
-    for (const DeployedFile& f : deployed_files(r)) {
-      FileToWrite w;
-      w.base = base_of(ctx.config, f.path);
-      w.path = config_path(ctx.config, f.path);
-      w.mode = static_cast<mode_t>(f.mode);
-      w.content = render_content(f, inputs);
-      if (!f.owner.empty()) w.owner = resolve_id<uid_t>(f.owner, "user", f.path, user_id);
-      if (!f.group.empty()) w.group = resolve_id<gid_t>(f.group, "group", f.path, group_id);
+    for (RenderedFile& rf : d.files) {
+      const DeployedFile& f = rf.file;
       nlohmann::json entry = {{"path", f.path}, {"content", f.content}, {"mode", f.mode}};
       if (f.format != "pem") entry["format"] = f.format;
       // Digests of public content only: drift can compare them; a key's is not kept.
-      if (!is_secret_content(f.content)) entry["sha256"] = sha256_hex(w.content.view());
+      if (!is_secret_content(f.content)) entry["sha256"] = sha256_hex(rf.content.view());
       recorded_files.push_back(std::move(entry));
-      writes.push_back(std::move(w));
+      writes.push_back(file_to_write(f, std::move(rf.content), ctx.config.dir));
     }
-    // Switches every file, or none (it restores what it switched and throws).
-    ctx.files.write_group(writes);
-    try {
-      activate(r, src, writes, ctx);
-    } catch (...) {
-      // activate restored already and said how that went; this only covers
-      // an unexpected exception, and must not replace the reason.
-      try {
-        ctx.files.restore_group(writes);
-      } catch (const Error&) {
-      }
-      throw;
-    }
-    ctx.files.commit_group(writes);
+    // The reload command never sees the root key, however it was given.
+    install_deployment(ctx.files, effects_, writes,
+                       {&r.spec,
+                        ctx.config.dir.string(),
+                        {"KEYFORM_ROOT_KEY", ctx.config.project.root_key_env},
+                        d.source_fingerprint,
+                        d.source_serial});
     if (ctx.recorded) remove_files(ctx, ctx.recorded->attributes);
     rec.attributes = {{"files", recorded_files},
                       {"source", source},
-                      {"source_fingerprint", source_version(src, r, dep)},
-                      {"source_serial", src.attributes.value("serial", "")},
-                      {"chain_fingerprints", chain_fingerprints(chain)}};
+                      {"source_fingerprint", d.source_version},
+                      {"source_serial", d.source_serial},
+                      {"chain_fingerprints", d.chain_fingerprints}};
     if (std::optional<TlsCheck> tls = tls_check_of(r.spec))
       rec.attributes["verify_tls"] = {
           {"address", tls->address},
@@ -482,72 +536,6 @@ class DeploymentTargetProvider : public Provider {
 
  private:
   DeployEffects effects_;
-
-  // Runs the reload command and the TLS check after the files switched. On
-  // a failure it puts the previous files back, reloads again so the service
-  // serves them, and throws the reason.
-  void activate(const Resource& r, const RecordedResource& src,
-                const std::vector<FileToWrite>& writes, ApplyContext& ctx) const {
-    std::string failure;
-    const std::string dir = ctx.config.dir.string();
-    // The reload command never sees the root key, however it was given.
-    const std::vector<std::string> hidden = {"KEYFORM_ROOT_KEY", ctx.config.project.root_key_env};
-    if (std::optional<std::string> why = reload(r.spec, dir, hidden)) failure = *why;
-    if (failure.empty())
-      if (std::optional<std::string> why = verify(r.spec, src)) failure = *why;
-    if (failure.empty()) return;
-    try {
-      ctx.files.restore_group(writes);
-      failure += "; the previous files were restored";
-    } catch (const Error& e) {
-      throw Error(failure + "; restoring the previous files failed: " + e.what());
-    }
-    if (std::optional<std::string> why = reload(r.spec, dir, hidden))
-      failure += ", but reloading them failed too: " + *why;
-    else if (r.spec.contains("reload"))
-      failure += " and reloaded";
-    throw Error(failure);
-  }
-
-  // The reload command's failure, if it ran and failed.
-  // It runs in the config directory, so relative paths in its argv mean
-  // what they mean in the rest of the config.
-  std::optional<std::string> reload(const nlohmann::json& spec, const std::string& dir,
-                                    const std::vector<std::string>& hidden_env) const {
-    if (!spec.contains("reload")) return std::nullopt;
-    const nlohmann::json& reload = spec["reload"];
-    std::vector<std::string> argv = reload.value("command", std::vector<std::string>{});
-    ProcessResult res =
-        effects_.processes->run(argv, dir, hidden_env, duration_of(reload, "timeout", "30s"));
-    if (res.ok()) return std::nullopt;
-    return "reload command " + (argv.empty() ? std::string("(empty)") : argv[0]) + " " +
-           describe(res);
-  }
-
-  // Retries until the endpoint serves the source's certificate or the
-  // check's timeout passes; the last mismatch or error is the reason.
-  std::optional<std::string> verify(const nlohmann::json& spec, const RecordedResource& src) const {
-    std::optional<TlsCheck> tls = tls_check_of(spec);
-    if (!tls) return std::nullopt;
-    const std::string want = src.attributes.value("fingerprint_sha256", "");
-    const auto deadline = std::chrono::steady_clock::now() + tls->timeout;
-    std::string last;
-    for (;;) {
-      try {
-        ServedCertificate got =
-            effects_.tls->served(tls->address, tls->server_name, std::chrono::milliseconds(2000));
-        if (got.fingerprint_sha256 == want) return std::nullopt;
-        last = "serves serial " + got.serial + " (sha256 " +
-               short_fingerprint(got.fingerprint_sha256) + "...), not the deployed serial " +
-               src.attributes.value("serial", "") + " (sha256 " + short_fingerprint(want) + "...)";
-      } catch (const Error& e) {
-        last = e.what();
-      }
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return "verify.tls failed: " + tls->address + " (SNI " + tls->server_name + ") " + last;
-  }
 
   // Drift of the endpoint a deployment verified: serving another
   // certificate is MODIFIED; not answering is NOT_CHECKED (a stopped
@@ -664,6 +652,70 @@ class DeploymentTargetProvider : public Provider {
 };
 
 }  // namespace
+
+RenderedDeployment render_deployment(const Resource& target, const RecordedResource& source,
+                                     const RecordedLookup& find, Keyring& keyring) {
+  RenderedDeployment d;
+  d.source = source.address();
+  auto chain = issuers_of(source, find);
+  ContentInputs inputs{source, chain, &keyring, {}};
+  // The CURRENT version of the passwordFrom Secret (a dependency: apply
+  // applied it first, so a rotation this run is what the file gets).
+  inputs.password = [&](const DeployedFile& f) {
+    const std::string a = "Secret/" + f.password_secret;
+    const RecordedResource* secret = find(a);
+    if (!secret) throw Error(a + " (the pkcs12 password of " + f.path + ") is not in the state");
+    secrets::VersionSelector which;
+    which.field = f.password_field;
+    return secrets::read_secret_version(*secret, keyring, which);
+  };
+  for (const DeployedFile& f : deployed_files(target))
+    d.files.push_back({f, render_content(f, inputs)});
+  d.source_version = source_version(source, target, find);
+  d.source_serial = source.attributes.value("serial", "");
+  d.source_fingerprint = source.attributes.value("fingerprint_sha256", "");
+  // A Secret bundling a certificate: that certificate's.
+  if (source.kind == "Secret" && source.attributes.contains("certificate_serial")) {
+    d.source_serial = source.attributes.value("certificate_serial", "");
+    for (const std::string& dep : source.dependencies)
+      if (const RecordedResource* c = dep.starts_with("Certificate/") ? find(dep) : nullptr;
+          c && c->attributes.value("serial", "") == d.source_serial)
+        d.source_fingerprint = c->attributes.value("fingerprint_sha256", "");
+  }
+  d.chain_fingerprints = chain_fingerprints(chain);
+  return d;
+}
+
+FileToWrite file_to_write(const DeployedFile& f, SecretBytes content,
+                          const std::filesystem::path& dir) {
+  FileToWrite w;
+  const std::filesystem::path p(f.path);
+  w.base = p.is_relative() ? dir : std::filesystem::path("/");
+  w.path = (p.is_relative() ? dir / p : p).lexically_normal();
+  w.mode = static_cast<mode_t>(f.mode);
+  w.content = std::move(content);
+  if (!f.owner.empty()) w.owner = resolve_id<uid_t>(f.owner, "user", f.path, user_id);
+  if (!f.group.empty()) w.group = resolve_id<gid_t>(f.group, "group", f.path, group_id);
+  return w;
+}
+
+void install_deployment(FileSystem& fs, const DeployEffects& effects,
+                        std::vector<FileToWrite>& writes, const Installation& how) {
+  // Switches every file, or none (it restores what it switched and throws).
+  fs.write_group(writes);
+  try {
+    activate(fs, effects, writes, how);
+  } catch (...) {
+    // activate restored already and said how that went; this only covers
+    // an unexpected exception, and must not replace the reason.
+    try {
+      fs.restore_group(writes);
+    } catch (const Error&) {
+    }
+    throw;
+  }
+  fs.commit_group(writes);
+}
 
 std::unique_ptr<Provider> make_deployment_target_provider(DeployEffects effects) {
   if (!effects.processes) effects.processes = std::make_shared<PosixProcessRunner>();

@@ -44,8 +44,12 @@ std::string target_principal(const Config& config, const Resource& target) {
 
 std::vector<Decision> deployment_decisions(const Config& config, const PolicySet& policies,
                                            const Resource& target) {
+  return deployment_decisions(config, policies, target, target_principal(config, target));
+}
+
+std::vector<Decision> deployment_decisions(const Config& config, const PolicySet& policies,
+                                           const Resource& target, const std::string& principal) {
   std::vector<Decision> out;
-  const std::string principal = target_principal(config, target);
   const std::string address = target.spec.value("source", "");
   const Resource* source = config.find(address);
   if (principal.empty() || !source) return out;
@@ -88,21 +92,27 @@ void analyze_deployment_access(const Config& config, const ConfigDiagnosticSink&
       policies = PolicySet(config);
       built = true;
     }
-    std::vector<Decision> decisions = deployment_decisions(config, policies, target);
-    std::string lacks, has;
-    for (const Decision& d : decisions) {
-      if (d.allowed)
-        has += (has.empty() ? "" : " and ") + granted(d);
-      else
-        lacks += (lacks.empty() ? "" : "; and ") + refusal(d);
-    }
-    if (lacks.empty()) continue;
     const std::string principal = target_principal(config, target);
-    const std::string source = target.spec.value("source", "");
-    std::string message = has.empty() ? principal + " cannot deploy " + source + ": it " + lacks
-                                      : principal + " " + has + " but " + lacks;
+    std::string message =
+        deployment_refusal(principal, target.spec.value("source", ""),
+                           deployment_decisions(config, policies, target, principal));
+    if (message.empty()) continue;
     error(i, target.spec.contains("principal") ? "/spec/principal" : "/spec/source", message);
   }
+}
+
+std::string deployment_refusal(const std::string& principal, const std::string& source,
+                               const std::vector<Decision>& decisions) {
+  std::string lacks, has;
+  for (const Decision& d : decisions) {
+    if (d.allowed)
+      has += (has.empty() ? "" : " and ") + granted(d);
+    else
+      lacks += (lacks.empty() ? "" : "; and ") + refusal(d);
+  }
+  if (lacks.empty()) return "";
+  return has.empty() ? principal + " cannot deploy " + source + ": it " + lacks
+                     : principal + " " + has + " but " + lacks;
 }
 
 }  // namespace keyform::policy

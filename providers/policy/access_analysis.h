@@ -34,6 +34,17 @@ std::string refusal(const Decision& d);
 std::vector<Decision> deployment_decisions(const Config& config, const PolicySet& policies,
                                            const Resource& target);
 
+// The same for another principal: an agent's, from its certificate, for a
+// target with spec.hosts (docs/fleet.md).
+std::vector<Decision> deployment_decisions(const Config& config, const PolicySet& policies,
+                                           const Resource& target, const std::string& principal);
+
+// What `principal` lacks to deploy `source`, given deployment_decisions:
+// "account:b/role:web may read Secret/web-tls but lacks kms:Decrypt on ...";
+// "" when every decision allows.
+std::string deployment_refusal(const std::string& principal, const std::string& source,
+                               const std::vector<Decision>& decisions);
+
 // Reports every DeploymentTarget whose principal lacks a permission, with
 // the missing permission and where to add it:
 //   account:b/role:apache may read Secret/web-tls but lacks kms:Decrypt on

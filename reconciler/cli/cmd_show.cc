@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "reconciler/cli/commands.h"
+#include "state/fleet_records.h"
 #include "util/error.h"
 #include "util/time.h"
 
@@ -51,17 +52,50 @@ void print_entry(const RecordedResource& r, bool full, const Style& style) {
   if (r.updated_at) std::cout << "  updated: " << format_rfc3339(r.updated_at) << "\n";
 }
 
+// What the agents reported for DeploymentTarget/<name> (docs/fleet.md):
+// per host, the serial it deployed and when, or its last failure.
+const RecordedResource* fleet_inventory(const State& state, const std::string& address) {
+  std::string kind, name;
+  if (!split_address(address, &kind, &name) || kind != "DeploymentTarget") return nullptr;
+  return state.find(std::string(kFleetInventory) + "/" + name);
+}
+
+void print_hosts(const nlohmann::json& hosts, const Style& style) {
+  std::cout << "  hosts (reported by keyform agent):\n";
+  for (const auto& [host, h] : hosts.items()) {
+    std::cout << "    " << style.bold(host) << "  " << h.value("principal", "") << "\n";
+    if (h.contains("deployed"))
+      std::cout << "      deployed serial " << h.value("serial", "") << " (sha256 "
+                << h.value("fingerprint_sha256", "").substr(0, 16) << "...) "
+                << h.value("version", "") << " at " << h.value("deployed", "") << "\n";
+    if (h.value("outcome", "") == "failed")
+      std::cout << "      " << style.red("failed") << " at " << h.value("reported", "") << ": "
+                << h.value("error", "") << "\n";
+  }
+}
+
 int run_show(const GlobalOptions& global, const ShowCommand& opts) {
   Workspace ws(global);
   auto loaded = ws.load_state(LockMode::kShared, "show");
   const State& state = loaded.state();
   if (!opts.address.empty()) {
     const RecordedResource* r = state.find(opts.address);
-    if (!r) throw Error(opts.address + " is not in the state");
-    if (opts.json)
-      std::cout << to_json(*r).dump(2) << "\n";
-    else
-      print_entry(*r, true, ws.style());
+    const RecordedResource* inventory = fleet_inventory(state, opts.address);
+    if (!r && !inventory) throw Error(opts.address + " is not in the state");
+    const nlohmann::json hosts =
+        inventory ? inventory->attributes.value("hosts", nlohmann::json::object())
+                  : nlohmann::json();
+    if (opts.json) {
+      nlohmann::json j = r ? to_json(*r) : nlohmann::json{{"address", opts.address}};
+      if (inventory) j["hosts"] = hosts;
+      std::cout << j.dump(2) << "\n";
+    } else {
+      if (r)
+        print_entry(*r, true, ws.style());
+      else
+        std::cout << ws.style().bold(opts.address) << "\n";
+      if (inventory) print_hosts(hosts, ws.style());
+    }
     return kExitOk;
   }
   if (opts.json) {

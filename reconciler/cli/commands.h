@@ -22,6 +22,8 @@ void register_audit(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_secret(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_seal(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_kms(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_serve(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_version(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_completion(CLI::App& app, const GlobalOptions& global, Runner* run);
 

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
        {register_init, register_validate, register_plan, register_apply, register_show,
         register_state, register_schema, register_graph, register_drift, register_ca,
         register_access, register_audit, register_secret, register_seal, register_kms,
-        register_version, register_completion})
+        register_version, register_completion, register_serve, register_agent})
     r(app, global, &run);
   try {
     app.parse(argc, argv);

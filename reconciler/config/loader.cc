@@ -309,6 +309,12 @@ class Loader {
       }
     }
     if (spec.contains("defaults")) p.defaults = spec["defaults"];
+    if (spec.contains("fleet")) {
+      const json& f = spec["fleet"];
+      p.fleet.agent_ca = f.value("agentCA", "");
+      p.fleet.server_certificate = f.value("serverCertificate", "");
+      p.fleet.agent_validity = f.value("agentValidity", "30d");
+    }
     project_node_ = doc;
   }
 
@@ -337,7 +343,14 @@ class Loader {
   }
 
   void check_project_references() {
-    if (!project_node_.valid() || !config_.project.defaults.contains("kmsKey")) return;
+    if (!project_node_.valid()) return;
+    const FleetSettings& fleet = config_.project.fleet;
+    const std::string file(kProjectFile);
+    if (!fleet.agent_ca.empty())
+      check_address(fleet.agent_ca, project_node_, "/spec/fleet/agentCA", file);
+    if (!fleet.server_certificate.empty())
+      check_address(fleet.server_certificate, project_node_, "/spec/fleet/serverCertificate", file);
+    if (!config_.project.defaults.contains("kmsKey")) return;
     if (!registry_.find("KmsKey")) return;
     std::string address = "KmsKey/" + config_.project.defaults["kmsKey"].get<std::string>();
     if (!check_address(address, project_node_, "/spec/defaults/kmsKey", std::string(kProjectFile)))

@@ -45,6 +45,13 @@ struct Resource {
   std::string address() const { return kind + "/" + name; }
 };
 
+// spec.fleet of the project (docs/fleet.md).
+struct FleetSettings {
+  std::string agent_ca;  // "CertificateAuthority/agents"; "" when the project has no fleet
+  std::string server_certificate;  // "Certificate/serve"; "" when not given
+  std::string agent_validity = "30d";
+};
+
 struct Project {
   std::string name;
   std::string account;                 // owner account id
@@ -55,6 +62,7 @@ struct Project {
   std::string root_key_env = "KEYFORM_ROOT_KEY";
   std::string root_key_file;  // set when rootKey: {file: PATH}
   nlohmann::json defaults = nlohmann::json::object();
+  FleetSettings fleet;
   SourcePos pos;
 };
 

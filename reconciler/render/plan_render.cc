@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "providers/deploy/deployment_target.h"
 #include "providers/pki/ca_lifecycle.h"
 #include "util/time.h"
 
@@ -61,10 +62,13 @@ void render_waiting(const Plan& plan, const Style& style, std::ostringstream& ou
   bool first = true;
   for (const Action& a : plan.actions) {
     if (a.type != ActionType::kNoOp || a.reasons.empty()) continue;
-    if (first) out << "\nNot planned (waiting, in a deletion window, or needing an operator):\n";
+    if (first)
+      out << "\nNot planned (waiting, in a deletion window, needing an operator, or written by "
+             "agents):\n";
     first = false;
     const char* label = a.waiting                                              ? "... wait    "
                         : a.reasons.front().starts_with(pki::kPendingDeletion) ? "... deleting"
+                        : a.reasons.front().starts_with(kWrittenByAgents)      ? "... agents  "
                                                                                : "... operator";
     out << "  " << style.yellow(label) << " " << style.bold(a.address) << "\n";
     for (const std::string& r : a.reasons) out << "                 " << style.dim(r) << "\n";

@@ -1,0 +1,44 @@
+#pragma once
+// keyform agent on a host (docs/fleet.md): enrolment, and pulling and
+// installing the DeploymentTargets of its host from keyform serve.
+//
+// DIR/identity/ (0700) holds what the agent is: agent.key (0600, made here,
+// never sent anywhere), agent.crt (its identity certificate), agent-ca.pem,
+// server-ca.pem, agent.json (server URL, principal, host) and deployed.json
+// (what it last deployed, per target). A relative path of a deployed file is
+// below DIR; nothing is deployed into DIR/identity/.
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include "providers/deploy/deployment_target.h"
+#include "providers/file_system.h"
+
+namespace keyform::fleet {
+
+struct EnrollOptions {
+  std::string server;  // https://HOST:PORT
+  std::string token;
+  std::filesystem::path server_ca_file;
+  std::filesystem::path dir;
+};
+
+// Makes the key, sends the CSR with the token, stores the identity. Throws
+// keyform::Error naming the server's refusal.
+void enroll_agent(const EnrollOptions& options, std::ostream& out);
+
+struct RunOptions {
+  std::filesystem::path dir;
+  bool once = false;
+  std::chrono::seconds interval{30};
+};
+
+// Pulls every target of this host, installs what changed, reports each
+// outcome back. With once: one pass, returning 0 when every target is in
+// place and 1 otherwise; else polls every interval (with jitter, backing off
+// on errors, honouring Retry-After) until SIGINT or SIGTERM.
+int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects& effects,
+              std::ostream& out, std::ostream& err);
+
+}  // namespace keyform::fleet

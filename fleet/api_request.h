@@ -1,0 +1,93 @@
+#pragma once
+// The HTTP API of keyform serve, as data (docs/fleet.md lists every endpoint
+// with its statuses and bodies): requests and responses, the routing, and the
+// checks a request body passes before anything reads or writes the state.
+// Transport-free, so the checks are tested without a socket.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fleet/identity.h"
+#include "util/error.h"
+
+namespace keyform::fleet {
+
+// Bodies larger than this are refused (413) before they are read whole.
+inline constexpr size_t kMaxRequestBody = 64 * 1024;
+
+// What the verified client certificate says (the TLS layer checked it chains
+// to the agent CA). Nothing the agent sends beyond it counts.
+struct Peer {
+  AgentIdentity identity;
+  std::string serial;  // the certificate's serial, lower-case hex
+};
+
+struct ApiRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // the request target: "/v1/targets/web?x=1"
+  std::string body;
+  std::optional<Peer> peer;  // none: no client certificate was sent
+  std::string peer_problem;  // a certificate was sent but carries no usable identity
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;     // JSON; may hold deployed file contents: cleansed after sending
+  int retry_after = 0;  // seconds, for 503
+};
+
+// A refusal with its status and a stable code: {"error": code, "message": ...}.
+class ApiError : public Error {
+ public:
+  ApiError(int status, std::string code, const std::string& message)
+      : Error(message), status_(status), code_(std::move(code)) {}
+  int status() const { return status_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  int status_;
+  std::string code_;
+};
+
+ApiResponse error_response(int status, const std::string& code, const std::string& message);
+
+enum class Endpoint { kHealth, kEnroll, kTargets, kTarget, kReport };
+
+struct Route {
+  Endpoint endpoint;
+  std::string target_name;  // kTarget, kReport: the DeploymentTarget's name
+};
+
+// Maps method and path (the query is ignored) to an endpoint. Throws
+// ApiError 404 for an unknown path, 405 for a known one with another method.
+Route route_request(std::string_view method, std::string_view target);
+
+// The audit action of an endpoint: "fleet:Enroll", "fleet:GetDeployment", ...
+std::string endpoint_action(Endpoint e);
+
+// A JSON object, or ApiError 400 "malformed_json" saying where it breaks.
+nlohmann::json parse_json_body(std::string_view body);
+
+// Member `name` of `j`: a string of 1..max_len bytes (ApiError 400 otherwise).
+std::string required_string(const nlohmann::json& j, const std::string& name, size_t max_len);
+// The same, "" when absent.
+std::string optional_string(const nlohmann::json& j, const std::string& name, size_t max_len);
+
+struct EnrollBody {
+  std::string token;
+  std::string csr;  // PEM
+};
+EnrollBody parse_enroll_body(std::string_view body);
+
+// What an agent reports after a deployment.
+struct ReportBody {
+  std::string version;  // what it deployed (the source version it was sent)
+  std::string serial;
+  std::string fingerprint;
+  bool ok = false;    // outcome "ok" or "failed"
+  std::string error;  // the failure, when failed
+};
+ReportBody parse_report_body(std::string_view body);
+
+}  // namespace keyform::fleet

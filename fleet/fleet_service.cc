@@ -1,0 +1,309 @@
+#include "fleet/fleet_service.h"
+
+#include <openssl/crypto.h>
+
+#include "fleet/enrollment.h"
+#include "fleet/join_token.h"
+#include "providers/deploy/deployment_target.h"
+#include "providers/policy/access_analysis.h"
+#include "providers/secrets/secret_versions.h"
+#include "state/fleet_records.h"
+#include "util/encoding.h"
+
+namespace keyform::fleet {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string target_address(const std::string& name) { return "DeploymentTarget/" + name; }
+std::string inventory_address(const std::string& name) {
+  return std::string(kFleetInventory) + "/" + name;
+}
+
+// The configured DeploymentTarget `name`, when it is assigned to `host`.
+const Resource& assigned_target(const Config& config, const std::string& name,
+                                const std::string& host) {
+  const Resource* t = config.find(target_address(name));
+  if (!t || !target_has_host(*t, host))
+    throw ApiError(404, "unknown_target",
+                   target_address(name) + " is not assigned to host " + host +
+                       " (its spec.hosts does not name it)");
+  return *t;
+}
+
+// Appends `"name":"<base64 of bytes>"` without leaving an uncleansed copy.
+void append_base64(std::string& out, const SecretBytes& bytes) {
+  std::string b64 = base64_encode(bytes.data(), bytes.size());
+  out += b64;
+  OPENSSL_cleanse(b64.data(), b64.size());
+}
+
+// The body of GET /v1/targets/NAME. Built by hand so the file contents
+// (keys, secret values) exist only in this string, which the server
+// cleanses once sent.
+std::string deployment_body(const Resource& target, RenderedDeployment& d) {
+  json meta = {{"target", target.address()},
+               {"source", d.source},
+               {"version", d.source_version},
+               {"serial", d.source_serial},
+               {"fingerprint", d.source_fingerprint}};
+  if (target.spec.contains("reload")) meta["reload"] = target.spec["reload"];
+  if (target.spec.contains("verify")) meta["verify"] = target.spec["verify"];
+  std::string out = meta.dump();
+  out.pop_back();  // the closing brace: the files follow
+  out += ",\"files\":[";
+  for (size_t i = 0; i < d.files.size(); ++i) {
+    const DeployedFile& f = d.files[i].file;
+    json info = {{"path", f.path}, {"content", f.content}, {"mode", f.mode}};
+    if (!f.owner.empty()) info["owner"] = f.owner;
+    if (!f.group.empty()) info["group"] = f.group;
+    std::string head = info.dump();
+    head.pop_back();
+    out += (i ? "," : "") + head + ",\"data\":\"";
+    append_base64(out, d.files[i].content);
+    out += "\"}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace
+
+AgentIdentity authenticate(const State& state, const std::optional<Peer>& peer,
+                           const std::string& peer_problem) {
+  if (!peer)
+    throw ApiError(401, "client_certificate_required",
+                   peer_problem.empty()
+                       ? "this endpoint needs the agent's client certificate (keyform agent enroll)"
+                       : "the client certificate carries no usable identity: " + peer_problem);
+  const AgentIdentity& who = peer->identity;
+  const RecordedResource* agent = state.find(std::string(kFleetAgent) + "/" + who.host);
+  if (!agent)
+    throw ApiError(403, "unknown_agent",
+                   "no agent is enrolled as host " + who.host + "; enrol it with a new token");
+  if (agent->attributes.contains("revoked"))
+    throw ApiError(403, "agent_revoked",
+                   "agent " + who.host + " was revoked at " +
+                       agent->attributes.value("revoked", "") +
+                       " (keyform agent revoke); enrol it again with a new token");
+  if (agent->attributes.value("serial", "") != peer->serial)
+    throw ApiError(403, "superseded_identity",
+                   "this certificate (serial " + peer->serial + ") is not the newest identity of " +
+                       who.host + " (serial " + agent->attributes.value("serial", "") + ")");
+  if (agent->attributes.value("principal", "") != who.principal())
+    throw ApiError(403, "unknown_agent",
+                   "host " + who.host + " is enrolled as " +
+                       agent->attributes.value("principal", "") + ", not " + who.principal());
+  return who;
+}
+
+FleetService::FleetService(ServiceEnvironment env)
+    : env_(std::move(env)), store_(*env_.backend, "serve") {}
+
+void FleetService::audit(std::vector<AuditRecord> records) {
+  append_audit(*env_.backend, std::move(records));
+}
+
+ApiResponse FleetService::handle(const ApiRequest& request) {
+  const std::string principal = request.peer ? request.peer->identity.principal() : "anonymous";
+  const std::string host = request.peer ? request.peer->identity.host : "";
+  std::string action = "fleet:Unknown";
+  ApiResponse response;
+  try {
+    Route route = route_request(request.method, request.target);
+    action = endpoint_action(route.endpoint);
+    return dispatch(route, request);
+  } catch (const ApiError& e) {
+    response = error_response(e.status(), e.code(), e.what());
+  } catch (const StateBusy& e) {
+    response = error_response(503, "busy", e.what());
+    response.retry_after = 2;
+  } catch (const std::exception& e) {
+    response = error_response(500, "internal", e.what());
+  }
+  // A refusal is audited here; what succeeded was audited by its handler.
+  try {
+    const json body = json::parse(response.body);
+    const std::string outcome =
+        response.status == 403 || response.status == 401 ? "denied" : "failed";
+    audit({env_.audit_record(principal, action, request.target.substr(0, 200), "", outcome,
+                             (host.empty() ? std::string() : "agent " + host + ": ") +
+                                 std::to_string(response.status) + " " + body.value("error", "") +
+                                 ": " + body.value("message", ""))});
+  } catch (const std::exception& e) {
+    return error_response(500, "internal", std::string("cannot audit the request: ") + e.what());
+  }
+  return response;
+}
+
+ApiResponse FleetService::dispatch(const Route& route, const ApiRequest& request) {
+  switch (route.endpoint) {
+    case Endpoint::kHealth:
+      return {200, json{{"status", "ok"}, {"time", format_rfc3339(env_.now())}}.dump(), 0};
+    case Endpoint::kEnroll:
+      return enroll(request);
+    case Endpoint::kTargets:
+      return list_targets(request);
+    case Endpoint::kTarget:
+      return get_target(request, route.target_name);
+    case Endpoint::kReport:
+      return report(request, route.target_name);
+  }
+  throw ApiError(404, "unknown_endpoint", "no such endpoint");
+}
+
+ApiResponse FleetService::enroll(const ApiRequest& request) {
+  EnrollBody body = parse_enroll_body(request.body);
+  x509::CsrPtr csr;
+  try {
+    csr = parse_agent_csr(body.csr);
+  } catch (const Error& e) {
+    throw ApiError(400, "invalid_csr", e.what());
+  }
+  const Config config = env_.load_config();
+  const UnixTime now = env_.now();
+  IssuedIdentity issued;
+  AgentIdentity who;
+  try {
+    // Redeeming the token and recording the identity it grants are one
+    // write under the exclusive lock: a token enrols at most one agent.
+    store_.write(
+        [&](const State& state) {
+          RecordedResource token = redeem_join_token(state, body.token, now);
+          who = token_identity(token);
+          env_.keyring->set_key_states(state);
+          issued = issue_agent_identity(config, state, *env_.keyring, who, csr.get(), now);
+          return std::vector<RecordedResource>{token, issued.agent};
+        },
+        now);
+  } catch (const TokenRefused& e) {
+    OPENSSL_cleanse(body.token.data(), body.token.size());
+    throw ApiError(403, "token_refused", e.what());
+  }
+  OPENSSL_cleanse(body.token.data(), body.token.size());
+  const std::string serial = issued.agent.attributes.value("serial", "");
+  audit({env_.audit_record(who.principal(), "fleet:Enroll", issued.agent.address(), serial, "ok",
+                           "agent " + who.host + ": enrolled as " + who.uri())});
+  return {200,
+          json{{"identity", who.uri()},
+               {"principal", who.principal()},
+               {"host", who.host},
+               {"serial", serial},
+               {"not_after", issued.agent.attributes.value("not_after", "")},
+               {"certificate", issued.certificate_pem},
+               {"ca", issued.ca_pem},
+               {"server_time", format_rfc3339(now)}}
+              .dump(),
+          0};
+}
+
+ApiResponse FleetService::list_targets(const ApiRequest& request) {
+  const State state = store_.read();
+  const AgentIdentity who = authenticate(state, request.peer, request.peer_problem);
+  const Config config = env_.load_config();
+  json targets = json::array();
+  for (const Resource& r : config.resources)
+    if (r.kind == "DeploymentTarget" && target_has_host(r, who.host))
+      targets.push_back(json{{"target", r.address()}, {"name", r.name}});
+  audit({env_.audit_record(
+      who.principal(), "fleet:ListTargets", "", "", "ok",
+      "agent " + who.host + ": " + std::to_string(targets.size()) + " target(s)")});
+  return {200,
+          json{{"host", who.host},
+               {"principal", who.principal()},
+               {"targets", targets},
+               {"server_time", format_rfc3339(env_.now())}}
+              .dump(),
+          0};
+}
+
+ApiResponse FleetService::get_target(const ApiRequest& request, const std::string& name) {
+  const State state = store_.read();
+  const AgentIdentity who = authenticate(state, request.peer, request.peer_problem);
+  const Config config = env_.load_config();
+  const Resource& target = assigned_target(config, name, who.host);
+  const std::string source = target.spec.value("source", "");
+  auto deny = [&](const std::string& why) -> ApiResponse {
+    std::vector<AuditRecord> records = {env_.audit_record(who.principal(), "fleet:GetDeployment",
+                                                          target.address(), "", "denied",
+                                                          "agent " + who.host + ": " + why)};
+    if (source.starts_with("Secret/"))
+      records.push_back(env_.audit_record(who.principal(), "secret:GetSecretValue", source, "",
+                                          "denied", "agent " + who.host + ": " + why));
+    audit(std::move(records));
+    return error_response(403, "denied", why);
+  };
+  if (target.spec.contains("principal") && target.spec["principal"] != who.principal())
+    return deny(target.address() + " acts as " + target.spec["principal"].get<std::string>() +
+                "; this agent is " + who.principal());
+  const policy::PolicySet policies(config);
+  const std::string refusal = policy::deployment_refusal(
+      who.principal(), source,
+      policy::deployment_decisions(config, policies, target, who.principal()));
+  if (!refusal.empty()) return deny(refusal);
+  const RecordedResource* src = state.find(source);
+  if (!src) throw ApiError(409, "not_ready", source + " is not in the state yet; apply it first");
+  env_.keyring->set_key_states(state);
+  RenderedDeployment d;
+  try {
+    d = render_deployment(
+        target, *src, [&](const std::string& a) { return state.find(a); }, *env_.keyring);
+  } catch (const Error& e) {
+    throw ApiError(409, "not_ready", e.what());
+  }
+  std::string body = deployment_body(target, d);
+  const std::string detail = "agent " + who.host + ": sent " + std::to_string(d.files.size()) +
+                             " file(s) of " + source + " " + d.source_version;
+  std::vector<AuditRecord> records = {env_.audit_record(
+      who.principal(), "fleet:GetDeployment", target.address(), d.source_version, "ok", detail)};
+  if (src->kind == "Secret") {
+    const json* v = secrets::version_with_stage(src->attributes, "CURRENT");
+    records.push_back(env_.audit_record(who.principal(), "secret:GetSecretValue", source,
+                                        v ? v->value("id", "") : "", "ok", detail));
+  }
+  audit(std::move(records));
+  return {200, std::move(body), 0};
+}
+
+ApiResponse FleetService::report(const ApiRequest& request, const std::string& name) {
+  const ReportBody body = parse_report_body(request.body);
+  const Config config = env_.load_config();
+  const UnixTime now = env_.now();
+  AgentIdentity who;
+  store_.write(
+      [&](const State& state) {
+        who = authenticate(state, request.peer, request.peer_problem);
+        assigned_target(config, name, who.host);
+        RecordedResource inv;
+        if (const RecordedResource* found = state.find(inventory_address(name))) inv = *found;
+        inv.kind = std::string(kFleetInventory);
+        inv.name = name;
+        inv.attributes["target"] = target_address(name);
+        json& h = inv.attributes["hosts"][who.host];
+        h["principal"] = who.principal();
+        h["reported"] = format_rfc3339(now);
+        h["outcome"] = body.ok ? "ok" : "failed";
+        if (body.ok) {
+          // What the host serves now; a failure keeps the last good one.
+          h["version"] = body.version;
+          h["serial"] = body.serial;
+          h["fingerprint_sha256"] = body.fingerprint;
+          h["deployed"] = format_rfc3339(now);
+          h.erase("error");
+        } else {
+          h["error"] = body.error;
+          h["failed_version"] = body.version;
+        }
+        inv.updated_at = now;
+        return std::vector<RecordedResource>{inv};
+      },
+      now);
+  audit({env_.audit_record(
+      who.principal(), "fleet:ReportDeployment", target_address(name),
+      body.serial.empty() ? body.version : body.serial, body.ok ? "ok" : "failed",
+      "agent " + who.host + ": " + (body.ok ? "deployed " + body.version : body.error))});
+  return {200, json{{"recorded", true}}.dump(), 0};
+}
+
+}  // namespace keyform::fleet

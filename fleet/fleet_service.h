@@ -1,0 +1,59 @@
+#pragma once
+// What keyform serve answers (docs/fleet.md): enrolment with a join token,
+// and for an authenticated agent the DeploymentTargets of its host, their
+// files (after the ResourcePolicies allow its principal), and its reports.
+// Every request is audited; a refused or malformed one changes nothing.
+//
+// Thread safety: handle() runs on one worker thread at a time (the server's);
+// each call reads the state afresh through FleetStore, so several serve
+// processes may share one backend.
+#include <functional>
+#include <string>
+
+#include "fleet/api_request.h"
+#include "fleet/fleet_store.h"
+#include "reconciler/config/resource.h"
+#include "state/audit_log.h"
+#include "state/keyring.h"
+
+namespace keyform::fleet {
+
+struct ServiceEnvironment {
+  Backend* backend = nullptr;
+  Keyring* keyring = nullptr;
+  // The configuration as it is now (serve reads it from its directory on
+  // every request, so a merged policy change counts at once).
+  std::function<Config()> load_config;
+  std::function<UnixTime()> now;
+  // An audit record with the time and actor filled in.
+  std::function<AuditRecord(const std::string& principal, const std::string& action,
+                            const std::string& resource, const std::string& version,
+                            const std::string& outcome, const std::string& detail)>
+      audit_record;
+};
+
+class FleetService {
+ public:
+  explicit FleetService(ServiceEnvironment env);
+  // Never throws: every failure is a response with a JSON error body.
+  ApiResponse handle(const ApiRequest& request);
+
+ private:
+  ApiResponse dispatch(const Route& route, const ApiRequest& request);
+  ApiResponse enroll(const ApiRequest& request);
+  ApiResponse list_targets(const ApiRequest& request);
+  ApiResponse get_target(const ApiRequest& request, const std::string& name);
+  ApiResponse report(const ApiRequest& request, const std::string& name);
+  void audit(std::vector<AuditRecord> records);
+
+  ServiceEnvironment env_;
+  FleetStore store_;
+};
+
+// The agent `peer` claims to be, checked against its FleetAgent entry:
+// enrolled, not revoked, and this certificate its newest. Throws ApiError
+// 401 without a certificate, 403 otherwise.
+AgentIdentity authenticate(const State& state, const std::optional<Peer>& peer,
+                           const std::string& peer_problem);
+
+}  // namespace keyform::fleet

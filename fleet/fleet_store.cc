@@ -1,0 +1,55 @@
+#include "fleet/fleet_store.h"
+
+#include <thread>
+
+#include "state/fleet_records.h"
+#include "state/state_writer.h"
+#include "util/random.h"
+
+namespace keyform::fleet {
+
+std::unique_ptr<StateLock> FleetStore::lock(LockMode mode) {
+  const auto deadline = std::chrono::steady_clock::now() + lock_wait_;
+  for (;;) {
+    try {
+      return backend_.lock(mode, operation_);
+    } catch (const LockedError& e) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        throw StateBusy(std::string("the state is busy: ") + e.what());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+State FleetStore::read() {
+  auto held = lock(LockMode::kShared);
+  return backend_.load().state;
+}
+
+std::vector<RecordedResource> FleetStore::write(const Change& change, UnixTime now) {
+  auto held = lock(LockMode::kExclusive);
+  State state = backend_.load().state;
+  std::vector<RecordedResource> entries = change(state);
+  record_fleet_entries(backend_, state, entries, now);
+  return entries;
+}
+
+void record_fleet_entries(Backend& backend, State& state,
+                          const std::vector<RecordedResource>& entries, UnixTime now) {
+  if (entries.empty()) return;
+  std::vector<JournalRecord> records;
+  const std::string action_id = "fleet-" + random_id(8);
+  for (const RecordedResource& e : entries) {
+    if (!is_fleet_record(e.kind)) throw Error("the fleet cannot record " + e.address());
+    JournalRecord r;
+    r.type = JournalRecord::Type::kDone;
+    r.action_id = action_id;
+    r.address = e.address();
+    r.entry = e;
+    r.time = now;
+    records.push_back(std::move(r));
+  }
+  StateWriter(backend, state).log_and_apply(records);
+}
+
+}  // namespace keyform::fleet

@@ -1,0 +1,57 @@
+#pragma once
+// How keyform serve and the agent commands reach the state: never holding
+// the lock longer than one request (apply must still run). A read takes the
+// shared lock, loads, and lets go; a write takes the exclusive lock, loads,
+// decides on what it loaded, records, and lets go, so a check and the write
+// it allows (a join token redeemed and the identity it grants) are atomic
+// against every other writer, on either backend.
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "state/backend.h"
+#include "util/error.h"
+#include "util/time.h"
+
+namespace keyform::fleet {
+
+// The state lock stayed held (by an apply) for longer than the store waits:
+// try again later (serve answers 503 with Retry-After).
+class StateBusy : public Error {
+ public:
+  using Error::Error;
+};
+
+class FleetStore {
+ public:
+  FleetStore(Backend& backend, std::string operation,
+             std::chrono::milliseconds lock_wait = std::chrono::seconds(3))
+      : backend_(backend), operation_(std::move(operation)), lock_wait_(lock_wait) {}
+
+  // The state as it is now (shared lock, held only while loading).
+  State read();
+
+  // Under the exclusive lock: `change` sees the state and returns the fleet
+  // records to write (possibly none); they are recorded in one batch before
+  // the lock is released. Returns what was recorded.
+  using Change = std::function<std::vector<RecordedResource>(const State&)>;
+  std::vector<RecordedResource> write(const Change& change, UnixTime now);
+
+  Backend& backend() { return backend_; }
+
+ private:
+  std::unique_ptr<StateLock> lock(LockMode mode);
+  Backend& backend_;
+  std::string operation_;
+  std::chrono::milliseconds lock_wait_;
+};
+
+// Journals one done record per entry through the state's writer
+// (StateWriter::log_and_apply: serials follow the state's, one fsync) and
+// folds them into `state`: the one place the fleet writes the state.
+// Entries must be fleet records (state/fleet_records.h).
+void record_fleet_entries(Backend& backend, State& state,
+                          const std::vector<RecordedResource>& entries, UnixTime now);
+
+}  // namespace keyform::fleet

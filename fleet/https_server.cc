@@ -1,0 +1,199 @@
+#include "fleet/https_server.h"
+
+#include <openssl/crypto.h>
+
+#include <csignal>
+#include <memory>
+#include <optional>
+
+#include "fleet/tls_context.h"
+#include "providers/pki/x509.h"
+#include "util/error.h"
+
+namespace keyform::fleet {
+
+namespace {
+
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+constexpr size_t kMaxHeader = 8 * 1024;
+
+void cleanse(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+}
+
+// One connection: handshake, then requests one at a time (keep-alive).
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, ssl::context& ctx, net::thread_pool& worker,
+          const RequestHandler& handler, size_t max_body)
+      : stream_(std::move(socket), ctx), worker_(worker), handler_(handler), max_body_(max_body) {}
+
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
+  }
+
+ private:
+  void handshake() {
+    beast::get_lowest_layer(stream_).expires_after(kHandshakeTimeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) {
+                              // A refused certificate ends here, at the TLS layer.
+                              if (!ec) self->on_handshake();
+                            });
+  }
+
+  void on_handshake() {
+    if (X509* cert = SSL_get0_peer_certificate(stream_.native_handle())) {
+      try {
+        if (std::optional<AgentIdentity> id = certificate_identity(cert))
+          peer_ = Peer{*id, x509::serial_hex(cert)};
+        else
+          peer_problem_ = "it has no keyform:// URI";
+      } catch (const Error& e) {
+        peer_problem_ = e.what();
+      }
+    }
+    read();
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(max_body_);
+    parser_->header_limit(kMaxHeader);
+    beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == ssl::error::stream_truncated || ec == beast::error::timeout)
+      return shutdown();
+    if (ec == http::error::body_limit)
+      return respond(
+          error_response(413, "body_too_large",
+                         "the request body is larger than " + std::to_string(max_body_) + " bytes"),
+          true);
+    if (ec == http::error::header_limit)
+      return respond(error_response(431, "headers_too_large", "the request headers are too large"),
+                     true);
+    if (ec)
+      return respond(error_response(400, "bad_request", "the request is not valid HTTP/1.1"), true);
+    http::request<http::string_body> req = parser_->release();
+    auto api = std::make_shared<ApiRequest>();
+    api->method = std::string(req.method_string());
+    api->target = std::string(req.target());
+    api->body = std::move(req.body());
+    api->peer = peer_;
+    api->peer_problem = peer_problem_;
+    const bool close = !req.keep_alive();
+    // The state work runs on the worker; the answer comes back to this
+    // connection's executor.
+    net::post(worker_, [self = shared_from_this(), api, close] {
+      auto response = std::make_shared<ApiResponse>(self->handler_(*api));
+      cleanse(api->body);
+      net::post(self->stream_.get_executor(),
+                [self, response, close] { self->respond(std::move(*response), close); });
+    });
+  }
+
+  void respond(ApiResponse r, bool close) {
+    close_ = close;
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<http::status>(r.status));
+    res_.set(http::field::server, "keyform");
+    res_.set(http::field::content_type, "application/json");
+    res_.set(http::field::cache_control, "no-store");
+    if (r.retry_after > 0) res_.set(http::field::retry_after, std::to_string(r.retry_after));
+    res_.body() = std::move(r.body);
+    cleanse(r.body);
+    res_.keep_alive(!close);
+    res_.prepare_payload();
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      // The body may hold deployed keys or values.
+      cleanse(self->res_.body());
+      if (ec) return;
+      if (self->close_)
+        self->shutdown();
+      else
+        self->read();
+    });
+  }
+
+  void shutdown() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  net::thread_pool& worker_;
+  const RequestHandler& handler_;
+  size_t max_body_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::optional<Peer> peer_;
+  std::string peer_problem_;
+  bool close_ = false;
+};
+
+void make_tls_context(ssl::context& ctx, const ServerTls& tls) {
+  try {
+    require_tls12(ctx);
+    ctx.use_certificate_chain(net::buffer(tls.certificate_chain_pem));
+    ctx.use_private_key(net::buffer(tls.private_key_pem.data(), tls.private_key_pem.size()),
+                        ssl::context::pem);
+    ctx.add_certificate_authority(net::buffer(tls.client_ca_pem));
+    // Asked for, verified against the agent CA when sent; enrol needs none.
+    ctx.set_verify_mode(ssl::verify_peer);
+    static const unsigned char kContext[] = "keyform serve";
+    SSL_CTX_set_session_id_context(ctx.native_handle(), kContext, sizeof kContext - 1);
+  } catch (const boost::system::system_error& e) {
+    throw Error(std::string("cannot set up TLS: ") + e.what());
+  }
+}
+
+}  // namespace
+
+void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHandler handler,
+                 std::ostream& log) {
+  ssl::context ctx{ssl::context::tls_server};
+  make_tls_context(ctx, tls);
+  net::io_context ioc{1};
+  net::thread_pool worker{1};
+  tcp::acceptor acceptor{ioc};
+  try {
+    const tcp::endpoint at{net::ip::make_address(options.address), options.port};
+    acceptor.open(at.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    acceptor.bind(at);
+    acceptor.listen(net::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& e) {
+    throw Error("cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
+                e.code().message());
+  }
+  const tcp::endpoint bound = acceptor.local_endpoint();
+  std::function<void()> accept = [&] {
+    acceptor.async_accept(net::make_strand(ioc), [&](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;  // closed on shutdown
+      std::make_shared<Session>(std::move(socket), ctx, worker, handler, options.max_body)->run();
+      accept();
+    });
+  };
+  accept();
+  net::signal_set signals{ioc, SIGINT, SIGTERM};
+  signals.async_wait([&](beast::error_code, int) {
+    acceptor.close();
+    ioc.stop();
+  });
+  log << "keyform serve: listening on https://" << bound.address().to_string() << ":"
+      << bound.port() << std::endl;
+  ioc.run();
+  worker.join();
+  log << "keyform serve: stopped" << std::endl;
+}
+
+}  // namespace keyform::fleet
