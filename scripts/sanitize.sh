@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/configure-sanitize.sh
-targets=(unit_util unit_state unit_schema unit_providers unit_reconciler)
+targets=(unit_util unit_state unit_schema unit_providers unit_reconciler unit_fleet)
 cmake --build build-sanitize -j "${JOBS:-2}" --target "${targets[@]}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

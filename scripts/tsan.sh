@@ -9,7 +9,7 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
   -DCMAKE_CXX_FLAGS="-O1 -g1" -DKEYFORM_TSAN=ON "${launcher[@]}" >/dev/null
-targets=(unit_util unit_state unit_schema unit_providers unit_reconciler)
+targets=(unit_util unit_state unit_schema unit_providers unit_reconciler unit_fleet)
 cmake --build build-tsan -j "${JOBS:-2}" --target "${targets[@]}"
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=4}
 cd build-tsan
