@@ -79,7 +79,7 @@ TEST(FleetJoinToken, UnknownAndMalformedTokensAreRefused) {
 TEST(FleetJoinToken, AnEntryWhoseHashDiffersIsRefused) {
   // Same address (first 16 hex of the hash) but another token: the full hash decides.
   Issued i = issue();
-  RecordedResource& r = i.state.resources.begin()->second;
+  RecordedResource& r = i.state.resources.edit((*i.state.resources.begin()).first);
   r.attributes["sha256"] = std::string(64, '0');
   EXPECT_THROW(redeem_join_token(i.state, i.token, kNow), TokenRefused);
 }
