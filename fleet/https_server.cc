@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <csignal>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@ namespace {
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr size_t kMaxHeader = 8 * 1024;
+constexpr size_t kLingerBytes = 1024 * 1024;  // what a refused body may still send
 
 void cleanse(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
@@ -71,11 +73,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == ssl::error::stream_truncated || ec == beast::error::timeout)
       return shutdown();
-    if (ec == http::error::body_limit)
+    if (ec == http::error::body_limit) {
+      linger_ = true;
       return respond(
           error_response(413, "body_too_large",
                          "the request body is larger than " + std::to_string(max_body_) + " bytes"),
           true);
+    }
     if (ec == http::error::header_limit)
       return respond(error_response(431, "headers_too_large", "the request headers are too large"),
                      true);
@@ -116,11 +120,26 @@ class Session : public std::enable_shared_from_this<Session> {
       // The body may hold deployed keys or values.
       cleanse(self->res_.body());
       if (ec) return;
-      if (self->close_)
+      if (self->close_ && self->linger_)
+        self->linger(kLingerBytes);
+      else if (self->close_)
         self->shutdown();
       else
         self->read();
     });
+  }
+
+  // A request refused before its body was read (too large) may still be
+  // arriving: closing at once would reset the connection, and the client
+  // could lose the answer it was sent. Read and drop what comes, bounded in
+  // bytes and time (as a web server's lingering close), then close.
+  void linger(size_t left) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this(), left](beast::error_code ec, size_t n) {
+                              if (ec || n >= left) return self->shutdown();
+                              self->linger(left - n);
+                            });
   }
 
   void shutdown() {
@@ -138,6 +157,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Peer> peer_;
   std::string peer_problem_;
   bool close_ = false;
+  bool linger_ = false;
+  std::array<char, 16 * 1024> drain_;
 };
 
 void make_tls_context(ssl::context& ctx, const ServerTls& tls) {
