@@ -13,6 +13,12 @@ bool changes_state(JournalRecord::Type t) {
          t == JournalRecord::Type::kMeta;
 }
 
+// A record that replaces or removes the entry at its address (a meta record
+// changes the state's metadata, not an entry).
+bool changes_entry(JournalRecord::Type t) {
+  return changes_state(t) && t != JournalRecord::Type::kMeta;
+}
+
 }  // namespace
 
 void StateWriter::assign_serials(std::vector<JournalRecord>& records, bool fold) {
@@ -33,8 +39,8 @@ uint64_t StateWriter::log_and_apply(std::vector<JournalRecord>& records, Objects
   std::vector<std::string> obsolete;
   for (const JournalRecord& r : records) {
     if (!changes_state(r.type)) continue;
-    if (const RecordedResource* old =
-            r.type == JournalRecord::Type::kMeta ? nullptr : state_.find(r.address)) {
+    const RecordedResource* old = changes_entry(r.type) ? state_.find(r.address) : nullptr;
+    if (old) {
       std::set<std::string> kept;
       if (r.entry)
         for (const auto& [role, id] : r.entry->objects) kept.insert(id);
@@ -47,11 +53,12 @@ uint64_t StateWriter::log_and_apply(std::vector<JournalRecord>& records, Objects
   // A later record of the same batch may hold an object an earlier one
   // dropped (a step superseded by its end): only what no entry refers to goes.
   std::set<std::string> live;
-  for (const JournalRecord& r : records)
-    if (const RecordedResource* now = changes_state(r.type) && r.type != JournalRecord::Type::kMeta
-                                          ? state_.find(r.address)
-                                          : nullptr)
-      for (const auto& [role, id] : now->objects) live.insert(id);
+  for (const JournalRecord& r : records) {
+    if (!changes_entry(r.type)) continue;
+    const RecordedResource* now = state_.find(r.address);
+    if (!now) continue;
+    for (const auto& [role, id] : now->objects) live.insert(id);
+  }
   for (const std::string& id : obsolete) {
     if (live.count(id)) continue;
     try {

@@ -135,41 +135,45 @@ class SecretProvider : public Provider {
   Change diff(const DiffInput& in) const override {
     if (!in.recorded) return {ActionType::kCreate, {"not in state"}};
     const nlohmann::json& attrs = in.recorded->attributes;
+    Change c;
+    bool rotate = false;
     if (pending_deletion(*in.recorded)) {
-      Change c{ActionType::kUpdate,
-               {"back in the configuration within its recoveryWindow: restored"}};
-      if (attrs.contains("rotation")) c.type = ActionType::kRotate;
-      return c;
-    }
-    if (attrs.contains("rotation")) {
+      // Restored: and, like any recorded Secret, made anew below when what it
+      // was made from moved on meanwhile, so one apply converges.
+      c.reasons.push_back("back in the configuration within its recoveryWindow: restored");
+      rotate = attrs.contains("rotation");
+    } else if (attrs.contains("rotation")) {
       const nlohmann::json& r = attrs["rotation"];
       return {ActionType::kRotate,
               {"resuming the rotation to version " + r.value("version", "") +
                " (interrupted after step " + r.value("step", "") + ")"}};
     }
-    Change c;
-    bool rotate = false;
     for (const auto& f : in.changed_fields) {
       c.reasons.push_back(f + " changed");
       rotate |= f == "spec.value";
     }
+    const std::string cert = certificate_address(in.desired.spec);
+    const Action* cert_action = cert.empty() || !in.planned ? nullptr : in.planned(cert);
+    const bool cert_moves = cert_action && changes_outputs(cert_action->type);
     if (in.replace_requested) {
-      c.reasons.push_back("rotation requested with --replace");
+      // A bundle's value is its certificate's: alone, a new version bundles
+      // the same one. Say so, and how to get a new certificate.
+      c.reasons.push_back(cert.empty() || cert_moves
+                              ? "rotation requested with --replace"
+                              : "rotation requested with --replace: a new version bundling the "
+                                "same " +
+                                    cert + " (to re-issue it: --replace " + cert + ")");
       rotate = true;
     }
-    const std::string cert = certificate_address(in.desired.spec);
-    if (!cert.empty()) {
-      const Action* planned = in.planned ? in.planned(cert) : nullptr;
-      const RecordedResource* recorded_cert = in.state.find(cert);
-      if (planned && changes_outputs(planned->type)) {
-        c.reasons.push_back(cert + " " + std::string(action_name(planned->type)) +
-                            "s: a new version follows it");
-        rotate = true;
-      } else if (recorded_cert && recorded_cert->attributes.value("serial", "") !=
-                                      attrs.value("certificate_serial", "")) {
-        c.reasons.push_back(cert + " was re-issued since the current version was made");
-        rotate = true;
-      }
+    const RecordedResource* recorded_cert = cert.empty() ? nullptr : in.state.find(cert);
+    if (cert_moves) {
+      c.reasons.push_back(cert + " " + std::string(action_name(cert_action->type)) +
+                          "s: a new version follows it");
+      rotate = true;
+    } else if (recorded_cert && recorded_cert->attributes.value("serial", "") !=
+                                    attrs.value("certificate_serial", "")) {
+      c.reasons.push_back(cert + " was re-issued since the current version was made");
+      rotate = true;
     }
     auto every = rotation_every(in.desired.spec);
     UnixTime last = attrs.value("last_rotated_unix", UnixTime{0});

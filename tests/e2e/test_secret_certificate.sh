@@ -1,6 +1,9 @@
 # A Secret bundling a Certificate: CERTIFICATE_PEM, PRIVATE_KEY_PEM,
 # CERTIFICATE_CHAIN_PEM and CERTIFICATE_SERIAL match what was issued, and a
-# renewal gives the Secret a new version in the same apply.
+# renewal gives the Secret a new version in the same apply. Restored within
+# its recovery window after the certificate was re-issued, one apply brings
+# the Secret up to the new certificate; --replace of the Secret says that it
+# bundles the same certificate.
 source "$(dirname "$0")/lib.sh"
 ex=$(use_example quickstart)
 cat >"$ex/web-tls.yaml" <<'YAML'
@@ -28,6 +31,25 @@ expect_output 'Secret/web-tls: rotated'
 renewed=$(serial_of "$ex/out/web/cert.pem")
 [ "$renewed" != "$serial" ] || fail "web was not renewed"
 [ "$(get CERTIFICATE_SERIAL | tr a-f A-F)" = "$renewed" ] || fail "the Secret did not follow the renewal"
+kf "$ex" plan --detailed-exitcode
+expect_rc 0
+
+kf "$ex" plan --replace Secret/web-tls
+expect_output 'rotation requested with --replace: a new version bundling the same Certificate/web \(to re-issue it: --replace Certificate/web\)'
+
+mv "$ex/web-tls.yaml" "$WORK/web-tls.yaml"
+kf "$ex" apply --auto-approve
+expect_rc 0
+kf "$ex" apply --auto-approve --replace Certificate/web
+expect_rc 0
+reissued=$(serial_of "$ex/out/web/cert.pem")
+[ "$reissued" != "$renewed" ] || fail "--replace did not re-issue web"
+mv "$WORK/web-tls.yaml" "$ex/web-tls.yaml"
+kf "$ex" apply --auto-approve
+expect_rc 0
+expect_output 'Secret/web-tls: rotated'
+[ "$(get CERTIFICATE_SERIAL | tr a-f A-F)" = "$reissued" ] ||
+  fail "the restored Secret bundles the certificate of before its removal"
 kf "$ex" plan --detailed-exitcode
 expect_rc 0
 echo PASS
