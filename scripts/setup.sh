@@ -8,7 +8,7 @@ packages=(
   libssl-dev libyaml-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest clang-format jq
   libgit2-dev libpq-dev postgresql-15 nginx-light graphviz
-  clang libclang-rt-14-dev python3 curl libboost1.81-dev
+  clang libclang-rt-14-dev python3 curl libboost1.81-dev prometheus
 )
 
 missing=()

@@ -26,6 +26,7 @@ void register_serve(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_version(CLI::App& app, const GlobalOptions& global, Runner* run);
 void register_completion(CLI::App& app, const GlobalOptions& global, Runner* run);
+void register_metrics(CLI::App& app, const GlobalOptions& global, Runner* run);
 
 // "keyform 0.1.0" and the format versions this binary writes (cmd_version.cc).
 std::string version_text();

@@ -38,10 +38,10 @@ int main(int argc, char** argv) {
                  "Wait this long for the state lock (30s, 5m, ...); default: exit 3 at once");
   Runner run;
   for (CommandRegistrar r :
-       {register_init, register_validate, register_plan, register_apply, register_show,
-        register_state, register_schema, register_graph, register_drift, register_ca,
-        register_access, register_audit, register_secret, register_seal, register_kms,
-        register_version, register_completion, register_serve, register_agent})
+       {register_init,    register_validate,   register_plan,   register_apply, register_show,
+        register_state,   register_schema,     register_graph,  register_drift, register_ca,
+        register_access,  register_audit,      register_secret, register_seal,  register_kms,
+        register_version, register_completion, register_serve,  register_agent, register_metrics})
     r(app, global, &run);
   try {
     app.parse(argc, argv);
