@@ -2,6 +2,7 @@
 
 #include "providers/pki/ca_hierarchy.h"
 #include "providers/pki/ca_import.h"
+#include "providers/pki/name_policy.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/x509_ca.h"
 #include "util/error.h"
@@ -58,6 +59,7 @@ x509::CertPtr sign_by_parent(ApplyContext& ctx, const Resource& r, EVP_PKEY* key
   lifetime = std::min<Seconds>(lifetime, x509::not_after(parent_cert.get()) - ctx.now);
   req.validity = {ctx.now, lifetime};
   req.crl_distribution_point = p.attributes.value("crl_distribution_point", "");
+  req.name_constraints = name_constraints_of(r.spec);
   attributes["issuer"] = parent;
   attributes["issuer_fingerprint"] = p.attributes.value("fingerprint_sha256", "");
   attributes["issuer_public_key_sha256"] = p.attributes.value("public_key_sha256", "");
@@ -105,6 +107,7 @@ CaMaterial make_ca_material(ApplyContext& ctx, x509::Hash self_signing_hash,
       req.hash = self_signing_hash;
       if (r.spec.contains("pathLength")) req.path_length = r.spec["pathLength"].get<int>();
       req.validity = {ctx.now, duration_field(r.spec, "validity", default_validity)};
+      req.name_constraints = name_constraints_of(r.spec);
       m.cert = x509::make_root_ca(req);
     }
   }

@@ -3,6 +3,7 @@
 #include "providers/pki/ca_hierarchy.h"
 #include "providers/pki/certificate_drift.h"
 #include "providers/pki/key_policy.h"
+#include "providers/pki/name_policy.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/revocation_list.h"
 #include "providers/pki/san_syntax.h"
@@ -86,6 +87,7 @@ class CertificateProvider : public Provider {
     }
     if (spec.contains("renewBefore") && spec.contains("renewBeforePercentage"))
       error("/spec/renewBeforePercentage", "set renewBefore or renewBeforePercentage, not both");
+    pki::check_issuance_guardrails(c, r, error);
 
     auto key =
         x509::key_algorithm_from_name(pki::string_field(spec, "keyAlgorithm", "EC_prime256v1"));
@@ -193,6 +195,11 @@ class CertificateProvider : public Provider {
                   " is PENDING_CERTIFICATE: install its certificate first (keyform ca "
                   "install " +
                   issuer_addr + ")");
+    // validate refuses these already; a plan saved before a CA's guardrails
+    // tightened still never issues past them.
+    pki::check_issuance_guardrails(ctx.config, r, [&](const std::string&, const std::string& why) {
+      throw Error("refused by the issuance guardrails: " + why);
+    });
 
     const nlohmann::json private_key = spec.value("privateKey", nlohmann::json::object());
     const std::string encoding_name = pki::string_field(private_key, "encoding", "PKCS8");

@@ -7,6 +7,7 @@
 #include "providers/pki/ca_issue.h"
 #include "providers/pki/ca_lifecycle.h"
 #include "providers/pki/certificate_drift.h"
+#include "providers/pki/name_policy.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/revocation_list.h"
 #include "providers/pki/x509.h"
@@ -69,6 +70,7 @@ class CertificateAuthorityProvider : public Provider {
   void validate(const Resource& r, const Config& c, const DiagnosticSink& error) const override {
     const nlohmann::json& spec = r.spec;
     pki::validate_hierarchy(r, c, error);
+    pki::validate_name_policy(spec, error);
     if (spec.contains("deletionWindow")) {
       auto window = parse_duration(spec["deletionWindow"].get<std::string>());
       if (!window || *window < 7 * 86400 || *window > 30 * 86400)
@@ -117,6 +119,9 @@ class CertificateAuthorityProvider : public Provider {
       c.reasons.push_back(f + " changed");
       identity |= is_identity_field(f);
       validity |= f == "spec.validity";
+      // Constraints written into the certificate: signed anew, same key.
+      validity |= f == "spec.nameConstraints" ||
+                  (f == "spec.allowedNames" && in.desired.spec.value("nameConstraints", false));
     }
     if (auto parent = pki::parent_replaced_reason(in)) {
       c.reasons.push_back(*parent);

@@ -322,7 +322,7 @@ CertPtr make_root_ca(const RootCaRequest& req) {
   CertPtr cert = start_certificate(req.subject, nullptr, req.key, req.validity);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  add_ca_profile(cert.get(), &ctx, req.path_length);
+  add_ca_profile(cert.get(), &ctx, req.path_length, req.name_constraints);
   if (X509_sign(cert.get(), req.key, digest_for(req.key, req.hash)) <= 0)
     fail("cannot sign the CA certificate");
   return cert;

@@ -86,12 +86,26 @@ struct Validity {
   Seconds lifetime = 0;  // notAfter = not_before + lifetime
 };
 
+// A CA certificate's NameConstraints extension (RFC 5280 4.2.1.10),
+// critical: permitted subtrees per name type; none when empty().
+struct NameConstraints {
+  std::vector<std::string> dns;    // "example.com": it and below
+  std::vector<std::string> email;  // "example.com" (any mailbox there) or "user@example.com"
+  std::vector<std::string> uri;    // a host, or ".example.com" for any host below
+  std::vector<std::string> ip;     // address bytes then mask bytes (8 or 32)
+  bool exclude_all_ip = false;     // no IP addresses at all (excluded 0.0.0.0/0, ::/0)
+  bool empty() const {
+    return dns.empty() && email.empty() && uri.empty() && ip.empty() && !exclude_all_ip;
+  }
+};
+
 struct RootCaRequest {
   Subject subject;
   EVP_PKEY* key = nullptr;  // signs itself
   Hash hash = Hash::kSha256;
   std::optional<int> path_length;
   Validity validity;
+  NameConstraints name_constraints;
 };
 // Self-signed: basicConstraints critical CA:TRUE (pathlen if set); keyUsage
 // critical keyCertSign, cRLSign, digitalSignature; SKI; AKI keyid.

@@ -30,13 +30,55 @@ std::string basic_constraints(std::optional<int> path_length) {
 
 constexpr const char* kCaKeyUsage = "critical,keyCertSign,cRLSign,digitalSignature";
 
+// A subtree whose base is a name of `type` with `value` (IA5 text, or the
+// address-and-mask octets of an iPAddress).
+void push_subtree(STACK_OF(GENERAL_SUBTREE) * subtrees, int type, const std::string& value) {
+  GENERAL_SUBTREE* t = GENERAL_SUBTREE_new();
+  ASN1_STRING* s = type == GEN_IPADD ? ASN1_OCTET_STRING_new() : ASN1_IA5STRING_new();
+  if (!t || !s || !ASN1_STRING_set(s, value.data(), static_cast<int>(value.size()))) {
+    GENERAL_SUBTREE_free(t);
+    ASN1_STRING_free(s);
+    fail("cannot encode a name constraint");
+  }
+  GENERAL_NAME_set0_value(t->base, type, s);
+  if (!sk_GENERAL_SUBTREE_push(subtrees, t)) {
+    GENERAL_SUBTREE_free(t);
+    fail("cannot encode a name constraint");
+  }
+}
+
+void add_name_constraints(X509* cert, const NameConstraints& nc) {
+  if (nc.empty()) return;
+  std::unique_ptr<NAME_CONSTRAINTS, Deleter<NAME_CONSTRAINTS_free>> ext(NAME_CONSTRAINTS_new());
+  if (!ext) fail("cannot allocate name constraints");
+  auto subtrees = [](STACK_OF(GENERAL_SUBTREE) * *list) {
+    if (!*list) *list = sk_GENERAL_SUBTREE_new_null();
+    if (!*list) fail("cannot allocate name constraints");
+    return *list;
+  };
+  for (const std::string& d : nc.dns) push_subtree(subtrees(&ext->permittedSubtrees), GEN_DNS, d);
+  for (const std::string& e : nc.email)
+    push_subtree(subtrees(&ext->permittedSubtrees), GEN_EMAIL, e);
+  for (const std::string& u : nc.uri) push_subtree(subtrees(&ext->permittedSubtrees), GEN_URI, u);
+  for (const std::string& ip : nc.ip)
+    push_subtree(subtrees(&ext->permittedSubtrees), GEN_IPADD, ip);
+  if (nc.exclude_all_ip) {
+    push_subtree(subtrees(&ext->excludedSubtrees), GEN_IPADD, std::string(8, '\0'));
+    push_subtree(subtrees(&ext->excludedSubtrees), GEN_IPADD, std::string(32, '\0'));
+  }
+  check(X509_add1_ext_i2d(cert, NID_name_constraints, ext.get(), 1, X509V3_ADD_DEFAULT),
+        "cannot add the nameConstraints extension");
+}
+
 }  // namespace
 
 namespace detail {
 
-void add_ca_profile(X509* cert, X509V3_CTX* ctx, std::optional<int> path_length) {
+void add_ca_profile(X509* cert, X509V3_CTX* ctx, std::optional<int> path_length,
+                    const NameConstraints& name_constraints) {
   add_ext(cert, ctx, NID_basic_constraints, basic_constraints(path_length));
   add_ext(cert, ctx, NID_key_usage, kCaKeyUsage);
+  add_name_constraints(cert, name_constraints);
   // The SKI goes first: a self-signed certificate's AKI copies it.
   add_ext(cert, ctx, NID_subject_key_identifier, "hash");
   add_ext(cert, ctx, NID_authority_key_identifier, "keyid:always");
@@ -50,7 +92,7 @@ CertPtr issue_subordinate_ca(const SubordinateCaRequest& req, X509* issuer_cert,
                                    req.validity);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer_cert, cert.get(), nullptr, nullptr, 0);
-  add_ca_profile(cert.get(), &ctx, req.path_length);
+  add_ca_profile(cert.get(), &ctx, req.path_length, req.name_constraints);
   if (!req.crl_distribution_point.empty())
     add_crl_distribution_point(cert.get(), req.crl_distribution_point);
   if (X509_sign(cert.get(), issuer_key, digest_for(issuer_key, req.hash)) <= 0)

@@ -23,6 +23,7 @@ struct SubordinateCaRequest {
   Validity validity;
   // The parent's CRL, where relying parties check this CA (none if empty).
   std::string crl_distribution_point;
+  NameConstraints name_constraints;
 };
 // Signed by issuer_key, named after issuer_cert: basicConstraints critical
 // CA:TRUE (pathlen if set); keyUsage critical keyCertSign, cRLSign,

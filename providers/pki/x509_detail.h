@@ -30,6 +30,7 @@ BioPtr memory_bio();
 // The extensions every CA certificate carries (x509_ca.cc): basicConstraints
 // critical CA:TRUE (pathlen if set), keyUsage critical keyCertSign, cRLSign,
 // digitalSignature, SKI, AKI.
-void add_ca_profile(X509* cert, X509V3_CTX* ctx, std::optional<int> path_length);
+void add_ca_profile(X509* cert, X509V3_CTX* ctx, std::optional<int> path_length,
+                    const NameConstraints& name_constraints);
 
 }  // namespace keyform::x509::detail
