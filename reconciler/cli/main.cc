@@ -1,10 +1,40 @@
 // keyform: the command line. Parses flags, runs one command, and turns
 // errors into messages and exit codes (see docs/cli.md).
+#include <algorithm>
 #include <iostream>
 
 #include "reconciler/cli/commands.h"
 #include "reconciler/config/loader.h"
 #include "util/error.h"
+#include "util/nearest.h"
+
+namespace {
+
+// The first word that is neither a global flag nor its value, when it
+// names no command: "" otherwise. CLI11 would call it an extra argument.
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  static const std::vector<std::string> with_value = {"-C", "--parallelism", "--rev", "--backend",
+                                                      "--lock-timeout"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') {
+      if (std::find(with_value.begin(), with_value.end(), word) != with_value.end()) ++i;
+      continue;
+    }
+    for (const CLI::App* sub : app.get_subcommands({}))
+      if (sub->get_name() == word) return "";
+    return word;
+  }
+  return "";
+}
+
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  return names;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace keyform::cli;
@@ -43,6 +73,12 @@ int main(int argc, char** argv) {
         register_access,  register_audit,      register_secret, register_seal,  register_kms,
         register_version, register_completion, register_serve,  register_agent, register_metrics})
     r(app, global, &run);
+  if (std::string word = unknown_command(app, argc, argv); !word.empty()) {
+    std::cerr << "keyform: usage error: unknown command \"" << word << "\""
+              << keyform::did_you_mean(word, command_names(app))
+              << "\nRun `keyform --help` for the commands.\n";
+    return kExitError;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,7 +88,12 @@ int main(int argc, char** argv) {
   try {
     return run ? run() : kExitError;
   } catch (const keyform::LockedError& e) {
-    std::cerr << "keyform: error: " << e.what() << "\n";
+    // The unlock hint runs where this run did: with its -C.
+    std::string message = e.what();
+    const std::string hint = "`keyform state unlock ";
+    if (size_t at = message.find(hint); at != std::string::npos && global.dir != ".")
+      message.insert(at + 9, "-C " + global.dir + " ");
+    std::cerr << "keyform: error: " << message << "\n";
     return kExitLocked;
   } catch (const keyform::ConfigError& e) {
     std::cerr << e.what() << "\n";

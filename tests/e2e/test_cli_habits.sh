@@ -132,4 +132,12 @@ complete_words keyform drift --st | grep -qx -- --strict || fail "completion: dr
 complete_words keyform -C "$ex" plan --target Certificate/w | grep -qx Certificate/web ||
   fail "completion: --target does not offer recorded addresses"
 [ -z "$(complete_words keyform plan --at "")" ] || fail "completion: a time was guessed"
+
+# A misspelt command is named, with the command it was probably meant to be.
+kf "$ex" aply --auto-approve
+expect_rc 1
+expect_output '^keyform: usage error: unknown command "aply" \(did you mean "apply"\?\)'
+kf "$ex" --parallelism 2 stat list
+expect_rc 1
+expect_output 'unknown command "stat" \(did you mean "state"\?\)'
 echo PASS

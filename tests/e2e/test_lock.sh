@@ -13,6 +13,8 @@ expect_output 'locked'
 expect_output 'apply'
 expect_output "pid $first"
 expect_output 'state unlock'
+# The hint runs where this run did: with its -C.
+expect_output "\`keyform -C $ex state unlock "
 
 kf "$ex" plan
 expect_rc 3
