@@ -18,6 +18,11 @@ UnixTime renewal_time(UnixTime not_before, UnixTime not_after, const RenewalPoli
 
 std::optional<std::string> renewal_reason(UnixTime not_before, UnixTime not_after,
                                           const RenewalPolicy& policy, UnixTime now) {
+  // Issued under a later clock (a KEYFORM_NOW rehearsal): relying parties
+  // refuse it until then, so it is due now. Five minutes absorb clock skew.
+  if (not_before > now + 5 * 60)
+    return "not valid until " + format_rfc3339(not_before) + " (notBefore is " +
+           format_duration(not_before - now) + " ahead: issued under a later KEYFORM_NOW?)";
   if (now >= not_after) return "expired " + format_duration(now - not_after) + " ago";
   if (now < renewal_time(not_before, not_after, policy)) return std::nullopt;
   std::string reason = "expires in " + format_duration(not_after - now) + ", ";

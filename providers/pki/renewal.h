@@ -17,7 +17,8 @@ struct RenewalPolicy {
 UnixTime renewal_time(UnixTime not_before, UnixTime not_after, const RenewalPolicy& policy);
 
 // nullopt while not due at `now`; else why: "expires in 12d, renewBefore
-// 30d", "expires in 20d, renewal at 33% of a 90d lifetime", "expired 3d ago".
+// 30d", "expires in 20d, renewal at 33% of a 90d lifetime", "expired 3d ago",
+// "not valid until 2027-12-01T00:00:00Z (notBefore is 359d ahead: …)".
 std::optional<std::string> renewal_reason(UnixTime not_before, UnixTime not_after,
                                           const RenewalPolicy& policy, UnixTime now);
 

@@ -6,6 +6,7 @@
 #include "reconciler/cli/apply_commit.h"
 #include "reconciler/cli/audit_trail.h"
 #include "reconciler/cli/commands.h"
+#include "reconciler/cli/rehearsal_guard.h"
 #include "reconciler/drift.h"
 #include "reconciler/executor.h"
 #include "reconciler/render/plan_render.h"
@@ -158,6 +159,7 @@ int run_apply_saved(const GlobalOptions& global, const ApplyCommand& opts) {
     record_commit(ws, state, applied, plan.now);
     return kExitOk;
   }
+  check_rehearsal_writes(ws.config(), plan);
   Keyring keyring(ws.root_key(state), ws.backend().objects());
   std::cout << "\n";
   return carry_out(ws, loaded, plan, keyring, applied);
@@ -186,6 +188,7 @@ int run_apply(const GlobalOptions& global, const ApplyCommand& opts) {
     return kExitOk;
   }
   // Checked before asking, so a wrong key fails before anyone says yes.
+  check_rehearsal_writes(ws.config(), plan);
   Keyring keyring(ws.root_key(state), backend.objects());
   if (!opts.auto_approve && !confirmed()) {
     std::cout << "Apply cancelled: nothing was changed.\n";

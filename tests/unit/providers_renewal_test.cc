@@ -43,5 +43,12 @@ TEST(Renewal, Expired) {
   EXPECT_EQ(renewal_reason(kIssued, kExpires, p, kExpires), "expired 0s ago");
 }
 
+TEST(Renewal, NotYetValidIsDueWithinFiveMinutesOfSkew) {
+  EXPECT_EQ(renewal_reason(kIssued, kExpires, {}, kIssued - 5 * 60), std::nullopt);
+  EXPECT_EQ(renewal_reason(kIssued, kExpires, {}, kIssued - 365 * kDay),
+            "not valid until 2027-01-01T00:00:00Z (notBefore is 365d ahead: issued under a later "
+            "KEYFORM_NOW?)");
+}
+
 }  // namespace
 }  // namespace keyform
