@@ -124,7 +124,10 @@ void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run) {
 
   CLI::App* enroll = cmd->add_subcommand(
       "enroll", "On the host: make its key, and get its identity certificate with a token");
-  enroll->add_option("--server", opts->enroll.server, "https://HOST:PORT of keyform serve")
+  enroll
+      ->add_option("--server", opts->enroll.servers,
+                   "https://HOST:PORT of keyform serve; repeat it for each replica (tried in "
+                   "order, the next on failure)")
       ->required();
   enroll->add_option("--token", opts->enroll.token, "The join token")->required();
   enroll
