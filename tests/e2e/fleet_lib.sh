@@ -3,6 +3,8 @@
 #   start_serve DIR NAME   # keyform serve on a free loopback port; sets
 #                          # serve_url and serve_pid; output in $WORK/NAME.out/.err
 #   stop_serves            # ends every serve started (also on EXIT)
+#   fleet_example          # the fleet example, initialised and applied: sets
+#                          # ex, and $WORK/root.pem (what agents check serve with)
 
 serve_pids=()
 stop_serves() {
@@ -25,4 +27,11 @@ start_serve() {
     sleep 0.1
   done
   fail "serve $name never listened"
+}
+
+fleet_example() {
+  ex=$(use_example fleet)
+  init_and_apply "$ex"
+  kf "$ex" show CertificateAuthority/root --json >/dev/null
+  jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
 }

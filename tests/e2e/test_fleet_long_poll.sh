@@ -8,11 +8,8 @@
 # once a second).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fleet_lib.sh"
-ex=$(use_example fleet)
-init_and_apply "$ex"
+fleet_example
 B=account:444455556666/role:apache
-kf "$ex" show CertificateAuthority/root --json >/dev/null
-jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
 start_serve "$ex" serve
 url=$serve_url
 token=$("$KEYFORM" -C "$ex" agent token --principal "$B" --host web-b1 2>>"$LOG")

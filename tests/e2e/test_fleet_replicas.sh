@@ -14,11 +14,8 @@
 KEYFORM_E2E_BACKEND=postgres
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fleet_lib.sh"
-ex=$(use_example fleet)
-init_and_apply "$ex"
+fleet_example
 B=account:444455556666/role:apache
-kf "$ex" show CertificateAuthority/root --json >/dev/null
-jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
 
 start_serve "$ex" serve-a
 url_a=$serve_url pid_a=$serve_pid
