@@ -316,10 +316,15 @@ int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects&
     bool ok = false;
     try {
       const Identity id = load_identity(options.dir);
+      const auto asked = std::chrono::steady_clock::now();
       std::optional<json> listed = list_targets(id, revision, wait);
       if (!listed) {
         if (deployed_file_missing(options.dir)) revision.clear();
-        continue;  // nothing changed: poll again at once
+        // Nothing changed: poll again at once, unless the server did not
+        // wait (then not more than once a second).
+        if (std::chrono::steady_clock::now() - asked < std::chrono::seconds(1))
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
       }
       const std::string next = listed->value("revision", "");
       ok = run_pass(options, id, *listed, files, effects, out, err);
