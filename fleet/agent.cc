@@ -3,11 +3,14 @@
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "fleet/enrollment.h"
+#include "fleet/failover.h"
 #include "fleet/https_client.h"
 #include "fleet/identity.h"
 #include "providers/pki/x509.h"
@@ -39,9 +42,12 @@ std::string refusal_of(const HttpsResult& r) {
 
 struct Identity {
   ClientTls tls;
-  std::string server;
+  std::vector<std::string> servers;
   std::string host;
 };
+
+// The replica that answered last, across passes of this process.
+size_t preferred_server = 0;
 
 Identity load_identity(const fs::path& dir) {
   const fs::path at = identity_dir(dir);
@@ -52,21 +58,25 @@ Identity load_identity(const fs::path& dir) {
   id.tls.certificate_pem = read_file(at / "agent.crt");
   id.tls.private_key_pem = read_secret_file(at / "agent.key");
   json info = json::parse(read_file(at / "agent.json"));
-  id.server = info.value("server", "");
+  for (const json& s : info.value("servers", json::array()))
+    id.servers.push_back(s.get<std::string>());
+  if (id.servers.empty()) id.servers.push_back(info.value("server", ""));
   id.host = info.value("host", "");
   return id;
 }
 
-// A GET or POST with the agent's identity; a 503 is retried after its
-// Retry-After (at most three times, so a pass ends).
+// A GET or POST with the agent's identity, to the replica that answered
+// last and on failure (unreachable, 5xx) to the next (failover.h): a failed
+// request is tried again, never taken as an answer.
 HttpsResult call(const Identity& id, const std::string& method, const std::string& target,
-                 const std::string& body = "") {
-  for (int attempt = 0;; ++attempt) {
-    HttpsResult r = https_request(id.server, method, target, body, id.tls);
-    if (r.status != 503 || attempt == 3) return r;
-    int wait = r.retry_after.empty() ? 2 : std::clamp(std::atoi(r.retry_after.c_str()), 1, 60);
-    std::this_thread::sleep_for(std::chrono::seconds(wait));
-  }
+                 const std::string& body = "",
+                 std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  Failover f{id.servers, preferred_server % id.servers.size(), 3, {}};
+  HttpsResult r = send_with_failover(f, [&](const std::string& server) {
+    return https_request(server, method, target, body, id.tls, timeout);
+  });
+  preferred_server = f.preferred;
+  return r;
 }
 
 // A path the server sent, checked again here: no "..", nothing inside the
@@ -137,13 +147,11 @@ bool files_present(const Pulled& p) {
   return true;
 }
 
-// One pass over the host's targets; true when every one is in place.
-bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects& effects,
-              std::ostream& out, std::ostream& err) {
-  const Identity id = load_identity(options.dir);
-  HttpsResult listed = call(id, "GET", "/v1/targets");
-  if (listed.status != 200) throw Error("listing the targets refused: " + refusal_of(listed));
-  const json targets = json::parse(listed.body).value("targets", json::array());
+// One pass over the targets `listed` (GET /v1/targets); true when every one
+// is in place.
+bool run_pass(const RunOptions& options, const Identity& id, const json& listed, FileSystem& files,
+              const DeployEffects& effects, std::ostream& out, std::ostream& err) {
+  const json targets = listed.value("targets", json::array());
   json deployed = load_deployed(options.dir);
   bool all_ok = true;
   for (const json& t : targets) {
@@ -173,7 +181,10 @@ bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects&
                           p.meta.value("fingerprint", ""),
                           p.meta.value("serial", "")});
       report["outcome"] = "ok";
-      deployed[address] = {{"version", version}, {"serial", p.meta.value("serial", "")}};
+      json paths = json::array();
+      for (const FileToWrite& w : p.writes) paths.push_back(w.path.string());
+      deployed[address] = {
+          {"version", version}, {"serial", p.meta.value("serial", "")}, {"files", paths}};
       write_file_durable(identity_dir(options.dir) / "deployed.json", deployed.dump(2) + "\n");
       out << address << ": deployed " << p.writes.size() << " file(s) of "
           << p.meta.value("source", "") << " (" << version << ")\n";
@@ -192,6 +203,38 @@ bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects&
   return all_ok;
 }
 
+// GET /v1/targets as JSON (throws naming a refusal). With `since`, a
+// long-poll: nullopt when the server answered 304 (nothing changed).
+std::optional<json> list_targets(const Identity& id, const std::string& since,
+                                 std::chrono::seconds wait) {
+  std::string target = "/v1/targets";
+  if (!since.empty()) target += "?since=" + since + "&wait=" + std::to_string(wait.count());
+  HttpsResult listed = call(id, "GET", target, "", wait + std::chrono::seconds(30));
+  if (listed.status == 304) return std::nullopt;
+  if (listed.status != 200) throw Error("listing the targets refused: " + refusal_of(listed));
+  try {
+    return json::parse(listed.body);
+  } catch (const json::exception&) {
+    throw Error("the server's list of targets is not JSON");
+  }
+}
+
+bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects& effects,
+              std::ostream& out, std::ostream& err) {
+  const Identity id = load_identity(options.dir);
+  return run_pass(options, id, *list_targets(id, "", {}), files, effects, out, err);
+}
+
+// Whether a file deployed.json says was deployed is gone (a long-poll would
+// not notice: the server's revision did not move).
+bool deployed_file_missing(const fs::path& dir) {
+  for (const auto& [address, entry] : load_deployed(dir).items())
+    for (const json& f : entry.value("files", json::array()))
+      if (f.is_string() && !fs::is_regular_file(fs::symlink_status(f.get<std::string>())))
+        return true;
+  return false;
+}
+
 volatile std::sig_atomic_t stop_requested = 0;
 void on_stop(int) { stop_requested = 1; }
 
@@ -208,7 +251,12 @@ void enroll_agent(const EnrollOptions& options, std::ostream& out) {
   SecretBytes key_pem = x509::private_key_to_pem(key.get(), x509::KeyEncoding::kPkcs8);
   x509::CsrPtr csr = make_agent_csr(key.get(), "keyform-agent");
   std::string body = json{{"token", options.token}, {"csr", x509::csr_to_pem(csr.get())}}.dump();
-  HttpsResult r = https_request(options.server, "POST", "/v1/enroll", body, tls);
+  // A replica that cannot be reached or fails (5xx) is passed over for the
+  // next; one round only: a token is good for one enrolment.
+  Failover failover{options.servers, 0, 1, {}};
+  HttpsResult r = send_with_failover(failover, [&](const std::string& server) {
+    return https_request(server, "POST", "/v1/enroll", body, tls);
+  });
   OPENSSL_cleanse(body.data(), body.size());
   if (r.status != 200) throw Error("enrolment refused: " + refusal_of(r));
   const json j = json::parse(r.body);
@@ -227,7 +275,8 @@ void enroll_agent(const EnrollOptions& options, std::ostream& out) {
   write_file_durable(at / "agent-ca.pem", j.value("ca", ""), 0644);
   write_file_durable(at / "server-ca.pem", tls.server_ca_pem, 0644);
   write_file_durable(at / "agent.json",
-                     json{{"server", options.server},
+                     json{{"server", options.servers.front()},
+                          {"servers", options.servers},
                           {"identity", who->uri()},
                           {"principal", who->principal()},
                           {"host", who->host},
@@ -257,12 +306,39 @@ int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects&
   std::signal(SIGTERM, on_stop);
   std::mt19937 rng(std::random_device{}());
   int failures = 0;
+  // The revision of the list last acted on: the long-poll waits until the
+  // server's differs (a change for this host), up to --interval (at most
+  // 60 s), then answers 304 and is sent again.
+  std::string revision;
+  const std::chrono::seconds wait =
+      std::clamp(options.interval, std::chrono::seconds(1), std::chrono::seconds(60));
   while (!stop_requested) {
     bool ok = false;
     try {
-      ok = run_once(options, files, effects, out, err);
+      const Identity id = load_identity(options.dir);
+      const auto asked = std::chrono::steady_clock::now();
+      std::optional<json> listed = list_targets(id, revision, wait);
+      if (!listed) {
+        if (deployed_file_missing(options.dir)) revision.clear();
+        // Nothing changed: poll again at once, unless the server did not
+        // wait (then not more than once a second).
+        if (std::chrono::steady_clock::now() - asked < std::chrono::seconds(1))
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+      const std::string next = listed->value("revision", "");
+      ok = run_pass(options, id, *listed, files, effects, out, err);
+      // A server without long-polls (no revision, or the same one) answers at
+      // once: wait the interval then, as a failure would.
+      if (ok && !next.empty() && next != revision) {
+        revision = next;
+        failures = 0;
+        continue;
+      }
+      revision.clear();
     } catch (const Error& e) {
       err << "keyform agent: " << e.what() << "\n";
+      revision.clear();
     }
     failures = ok ? 0 : std::min(failures + 1, 6);
     // Failures back off exponentially (at most 64 intervals, capped at an
@@ -270,8 +346,8 @@ int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects&
     const double base = std::min<double>(
         static_cast<double>(options.interval.count()) * static_cast<double>(1 << failures), 3600.0);
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    const auto wait = std::chrono::milliseconds(static_cast<int64_t>(base * jitter(rng) * 1000));
-    const auto until = std::chrono::steady_clock::now() + wait;
+    const auto pause = std::chrono::milliseconds(static_cast<int64_t>(base * jitter(rng) * 1000));
+    const auto until = std::chrono::steady_clock::now() + pause;
     while (!stop_requested && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

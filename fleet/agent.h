@@ -4,13 +4,14 @@
 //
 // DIR/identity/ (0700) holds what the agent is: agent.key (0600, made here,
 // never sent anywhere), agent.crt (its identity certificate), agent-ca.pem,
-// server-ca.pem, agent.json (server URL, principal, host) and deployed.json
+// server-ca.pem, agent.json (server URLs, principal, host) and deployed.json
 // (what it last deployed, per target). A relative path of a deployed file is
 // below DIR; nothing is deployed into DIR/identity/.
 #include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "providers/deploy/deployment_target.h"
 #include "providers/file_system.h"
@@ -18,7 +19,7 @@
 namespace keyform::fleet {
 
 struct EnrollOptions {
-  std::string server;  // https://HOST:PORT
+  std::vector<std::string> servers;  // https://HOST:PORT of each replica, tried in order
   std::string token;
   std::filesystem::path server_ca_file;
   std::filesystem::path dir;

@@ -3,6 +3,7 @@
 // with its statuses and bodies): requests and responses, the routing, and the
 // checks a request body passes before anything reads or writes the state.
 // Transport-free, so the checks are tested without a socket.
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,12 +30,22 @@ struct ApiRequest {
   std::string body;
   std::optional<Peer> peer;  // none: no client certificate was sent
   std::string peer_problem;  // a certificate was sent but carries no usable identity
+  // When the request arrived, or when a parked long-poll was woken: what the
+  // state must be at least as new as (serve_cache.h).
+  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
+  // Whether an unchanged long-poll may be parked (false once its wait ran out).
+  bool may_park = false;
 };
 
 struct ApiResponse {
   int status = 200;
   std::string body;     // JSON; may hold deployed file contents: cleansed after sending
   int retry_after = 0;  // seconds, for 503
+  // A long-poll with nothing new yet: the server keeps the connection up to
+  // this long and asks again when the state or config changes, or (with
+  // may_park false) when the time is up. The response itself is the
+  // "unchanged" answer then (304).
+  std::chrono::milliseconds park{0};
 };
 
 // A refusal with its status and a stable code: {"error": code, "message": ...}.

@@ -4,8 +4,8 @@
 
 #include "fleet/enrollment.h"
 #include "fleet/join_token.h"
+#include "fleet/long_poll.h"
 #include "providers/deploy/deployment_target.h"
-#include "providers/policy/access_analysis.h"
 #include "providers/secrets/secret_versions.h"
 #include "state/fleet_records.h"
 #include "util/encoding.h"
@@ -199,29 +199,36 @@ ApiResponse FleetService::enroll(const ApiRequest& request) {
 }
 
 ApiResponse FleetService::list_targets(const ApiRequest& request) {
-  const State state = store_.read();
-  const AgentIdentity who = authenticate(state, request.peer, request.peer_problem);
-  const Config config = env_.load_config();
-  json targets = json::array();
-  for (const Resource& r : config.resources)
-    if (r.kind == "DeploymentTarget" && target_has_host(r, who.host))
-      targets.push_back(json{{"target", r.address()}, {"name", r.name}});
+  const PollParams poll = parse_poll_params(request.target);
+  const ServeView view = env_.view(request.received);
+  const AgentIdentity who = authenticate(*view.state, request.peer, request.peer_problem);
+  HostTargets listed = host_targets(*view.config, *view.policies, *view.state, who);
+  const bool unchanged = poll.since && *poll.since == listed.revision;
+  if (unchanged && request.may_park && poll.wait.count() > 0) {
+    ApiResponse parked{304, "", 0};
+    parked.park = poll.wait;
+    return parked;
+  }
   audit({env_.audit_record(
-      who.principal(), "fleet:ListTargets", "", "", "ok",
-      "agent " + who.host + ": " + std::to_string(targets.size()) + " target(s)")});
+      who.principal(), "fleet:ListTargets", "", listed.revision, "ok",
+      "agent " + who.host + ": " +
+          (unchanged ? "unchanged" : std::to_string(listed.targets.size()) + " target(s)"))});
+  if (unchanged) return {304, "", 0};
   return {200,
           json{{"host", who.host},
                {"principal", who.principal()},
-               {"targets", targets},
+               {"revision", listed.revision},
+               {"targets", listed.targets},
                {"server_time", format_rfc3339(env_.now())}}
               .dump(),
           0};
 }
 
 ApiResponse FleetService::get_target(const ApiRequest& request, const std::string& name) {
-  const State state = store_.read();
+  const ServeView view = env_.view(request.received);
+  const State& state = *view.state;
   const AgentIdentity who = authenticate(state, request.peer, request.peer_problem);
-  const Config config = env_.load_config();
+  const Config& config = *view.config;
   const Resource& target = assigned_target(config, name, who.host);
   const std::string source = target.spec.value("source", "");
   auto deny = [&](const std::string& why) -> ApiResponse {
@@ -234,13 +241,7 @@ ApiResponse FleetService::get_target(const ApiRequest& request, const std::strin
     audit(std::move(records));
     return error_response(403, "denied", why);
   };
-  if (target.spec.contains("principal") && target.spec["principal"] != who.principal())
-    return deny(target.address() + " acts as " + target.spec["principal"].get<std::string>() +
-                "; this agent is " + who.principal());
-  const policy::PolicySet policies(config);
-  const std::string refusal = policy::deployment_refusal(
-      who.principal(), source,
-      policy::deployment_decisions(config, policies, target, who.principal()));
+  const std::string refusal = target_refusal(config, *view.policies, target, who.principal());
   if (!refusal.empty()) return deny(refusal);
   const RecordedResource* src = state.find(source);
   if (!src) throw ApiError(409, "not_ready", source + " is not in the state yet; apply it first");
@@ -268,7 +269,8 @@ ApiResponse FleetService::get_target(const ApiRequest& request, const std::strin
 
 ApiResponse FleetService::report(const ApiRequest& request, const std::string& name) {
   const ReportBody body = parse_report_body(request.body);
-  const Config config = env_.load_config();
+  const ServeView view = env_.view(request.received);
+  const Config& config = *view.config;
   const UnixTime now = env_.now();
   AgentIdentity who;
   store_.write(

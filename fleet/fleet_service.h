@@ -4,14 +4,16 @@
 // files (after the ResourcePolicies allow its principal), and its reports.
 // Every request is audited; a refused or malformed one changes nothing.
 //
-// Thread safety: handle() runs on one worker thread at a time (the server's);
-// each call reads the state afresh through FleetStore, so several serve
-// processes may share one backend.
+// Thread safety: handle() runs on one worker thread at a time (the server's).
+// Reads come from `view` (serve_cache.h: reloaded when the backend's revision
+// or the config files changed, so several serve processes may share one
+// backend); writes load afresh under the exclusive lock (FleetStore).
 #include <functional>
 #include <string>
 
 #include "fleet/api_request.h"
 #include "fleet/fleet_store.h"
+#include "fleet/serve_cache.h"
 #include "reconciler/config/resource.h"
 #include "state/audit_log.h"
 #include "state/keyring.h"
@@ -24,6 +26,8 @@ struct ServiceEnvironment {
   // The configuration as it is now (serve reads it from its directory on
   // every request, so a merged policy change counts at once).
   std::function<Config()> load_config;
+  // The state and config for a request that arrived at the given time.
+  std::function<ServeView(std::chrono::steady_clock::time_point)> view;
   std::function<UnixTime()> now;
   // An audit record with the time and actor filled in.
   std::function<AuditRecord(const std::string& principal, const std::string& action,

@@ -3,10 +3,13 @@
 #include <openssl/crypto.h>
 
 #include <array>
+#include <atomic>
 #include <csignal>
 #include <memory>
 #include <optional>
+#include <thread>
 
+#include "fleet/parked_polls.h"
 #include "fleet/tls_context.h"
 #include "providers/pki/x509.h"
 #include "util/error.h"
@@ -28,8 +31,13 @@ void cleanse(std::string& s) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ssl::context& ctx, net::thread_pool& worker,
-          const RequestHandler& handler, size_t max_body)
-      : stream_(std::move(socket), ctx), worker_(worker), handler_(handler), max_body_(max_body) {}
+          const RequestHandler& handler, size_t max_body, ParkedPolls& parked)
+      : stream_(std::move(socket), ctx),
+        worker_(worker),
+        handler_(handler),
+        max_body_(max_body),
+        parked_(parked),
+        timer_(stream_.get_executor()) {}
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
@@ -93,14 +101,48 @@ class Session : public std::enable_shared_from_this<Session> {
     api->peer = peer_;
     api->peer_problem = peer_problem_;
     const bool close = !req.keep_alive();
-    // The state work runs on the worker; the answer comes back to this
-    // connection's executor.
+    api->may_park = true;
+    poll_deadline_.reset();
+    handle(api, close);
+  }
+
+  // The state work runs on the worker; the answer comes back to this
+  // connection's executor.
+  void handle(std::shared_ptr<ApiRequest> api, bool close) {
     net::post(worker_, [self = shared_from_this(), api, close] {
       auto response = std::make_shared<ApiResponse>(self->handler_(*api));
-      cleanse(api->body);
-      net::post(self->stream_.get_executor(),
-                [self, response, close] { self->respond(std::move(*response), close); });
+      if (response->park.count() == 0) cleanse(api->body);
+      net::post(self->stream_.get_executor(), [self, api, response, close] {
+        if (response->park.count() > 0 && api->may_park)
+          return self->park(api, response->park, close);
+        self->respond(std::move(*response), close);
+      });
     });
+  }
+
+  // Nothing new for a long-poll: no thread waits, only this timer and the
+  // ticket a change wakes; the wait counts from the first time it parked.
+  void park(std::shared_ptr<ApiRequest> api, std::chrono::milliseconds wait, bool close) {
+    if (!poll_deadline_) poll_deadline_ = std::chrono::steady_clock::now() + wait;
+    auto self = shared_from_this();
+    ticket_ = parked_.add([self, api, close] {
+      net::post(self->stream_.get_executor(), [self, api, close] {
+        self->timer_.cancel();
+        self->rerun(api, close, true);
+      });
+    });
+    timer_.expires_at(*poll_deadline_);
+    timer_.async_wait([self, api, close, ticket = ticket_](beast::error_code ec) {
+      // Cancelled by a wake-up, or woken already: the waker answers.
+      if (ec || !self->parked_.remove(ticket)) return;
+      self->rerun(api, close, false);
+    });
+  }
+
+  void rerun(std::shared_ptr<ApiRequest> api, bool close, bool may_park) {
+    api->received = std::chrono::steady_clock::now();
+    api->may_park = may_park && std::chrono::steady_clock::now() < *poll_deadline_;
+    handle(api, close);
   }
 
   void respond(ApiResponse r, bool close) {
@@ -116,6 +158,8 @@ class Session : public std::enable_shared_from_this<Session> {
     cleanse(r.body);
     res_.keep_alive(!close);
     res_.prepare_payload();
+    // A long-poll's read timer may have little left.
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
       // The body may hold deployed keys or values.
       cleanse(self->res_.body());
@@ -151,6 +195,10 @@ class Session : public std::enable_shared_from_this<Session> {
   net::thread_pool& worker_;
   const RequestHandler& handler_;
   size_t max_body_;
+  ParkedPolls& parked_;
+  net::steady_timer timer_;
+  std::optional<std::chrono::steady_clock::time_point> poll_deadline_;
+  uint64_t ticket_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -180,11 +228,12 @@ void make_tls_context(ssl::context& ctx, const ServerTls& tls) {
 }  // namespace
 
 void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHandler handler,
-                 std::ostream& log) {
+                 std::ostream& log, ChangeWatch watch) {
   ssl::context ctx{ssl::context::tls_server};
   make_tls_context(ctx, tls);
   net::io_context ioc{1};
   net::thread_pool worker{1};
+  ParkedPolls parked;
   tcp::acceptor acceptor{ioc};
   try {
     const tcp::endpoint at{net::ip::make_address(options.address), options.port};
@@ -200,7 +249,8 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
   std::function<void()> accept = [&] {
     acceptor.async_accept(net::make_strand(ioc), [&](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // closed on shutdown
-      std::make_shared<Session>(std::move(socket), ctx, worker, handler, options.max_body)->run();
+      std::make_shared<Session>(std::move(socket), ctx, worker, handler, options.max_body, parked)
+          ->run();
       accept();
     });
   };
@@ -210,9 +260,27 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
     acceptor.close();
     ioc.stop();
   });
+  // The watcher: a change wakes every parked long-poll (each asks again).
+  std::atomic<bool> stopping{false};
+  std::thread watcher;
+  if (watch)
+    watcher = std::thread([&] {
+      while (!stopping) {
+        bool changed = false;
+        try {
+          changed = watch(std::chrono::seconds(1));
+        } catch (const std::exception& e) {
+          log << "keyform serve: watching for changes: " << e.what() << std::endl;
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        if (changed && !stopping) parked.wake_all();
+      }
+    });
   log << "keyform serve: listening on https://" << bound.address().to_string() << ":"
       << bound.port() << std::endl;
   ioc.run();
+  stopping = true;
+  if (watcher.joinable()) watcher.join();
   worker.join();
   log << "keyform serve: stopped" << std::endl;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "state/change_feed.h"
 #include "util/random.h"
 #include "util/time.h"
 
@@ -22,6 +23,8 @@ std::string user_name() {
 }
 
 }  // namespace
+
+std::unique_ptr<StateChangeFeed> Backend::change_feed() { return nullptr; }
 
 std::string this_host_name() {
   char buf[256] = {};

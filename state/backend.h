@@ -12,6 +12,8 @@
 
 namespace keyform {
 
+class StateChangeFeed;  // state/change_feed.h
+
 enum class LockMode { kShared, kExclusive };  // plan/show: shared; apply/state: exclusive
 
 struct LockInfo {
@@ -82,6 +84,17 @@ class Backend {
   // Every complete line of the audit log, oldest first (a last line still
   // being written is left out); empty when there is none.
   virtual std::vector<std::string> read_audit() = 0;
+
+  // A cheap token that differs whenever the state may have changed since it
+  // was last taken (any append or checkpoint, by any process): keyform serve
+  // compares it before reusing the state it loaded. Needs no lock; may be
+  // called from any thread. "" when the backend cannot tell (then callers
+  // load every time).
+  virtual std::string revision() { return {}; }
+  // Notifications of other processes' writes (PostgreSQL LISTEN), on a
+  // connection of its own; nullptr when the backend has none (callers poll
+  // revision()). Used from one thread, which need not be the backend's.
+  virtual std::unique_ptr<StateChangeFeed> change_feed();
 };
 
 // Applies one journal record to a state (shared by every backend's replay).

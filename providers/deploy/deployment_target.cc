@@ -686,6 +686,11 @@ RenderedDeployment render_deployment(const Resource& target, const RecordedResou
   return d;
 }
 
+std::string deployment_source_version(const Resource& target, const RecordedResource& source,
+                                      const RecordedLookup& find) {
+  return source_version(source, target, find);
+}
+
 FileToWrite file_to_write(const DeployedFile& f, SecretBytes content,
                           const std::filesystem::path& dir) {
   FileToWrite w;

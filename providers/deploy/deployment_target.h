@@ -67,6 +67,10 @@ struct RenderedDeployment {
 // keyform::Error (never with secret material) when something is missing.
 RenderedDeployment render_deployment(const Resource& target, const RecordedResource& source,
                                      const RecordedLookup& find, Keyring& keyring);
+// What render_deployment's source_version would be, without opening any
+// sealed object (keyform serve's long-poll compares it).
+std::string deployment_source_version(const Resource& target, const RecordedResource& source,
+                                      const RecordedLookup& find);
 
 // A file of a deployment as the file system seam writes it: a relative path
 // is below `dir` (the config directory for apply, the agent's directory for

@@ -124,7 +124,10 @@ void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run) {
 
   CLI::App* enroll = cmd->add_subcommand(
       "enroll", "On the host: make its key, and get its identity certificate with a token");
-  enroll->add_option("--server", opts->enroll.server, "https://HOST:PORT of keyform serve")
+  enroll
+      ->add_option("--server", opts->enroll.servers,
+                   "https://HOST:PORT of keyform serve; repeat it for each replica (tried in "
+                   "order, the next on failure)")
       ->required();
   enroll->add_option("--token", opts->enroll.token, "The join token")->required();
   enroll
@@ -139,7 +142,10 @@ void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run) {
   agent_run->add_option("--dir", opts->dir, "The agent's directory (keyform agent enroll --dir)")
       ->required();
   agent_run->add_flag("--once", opts->once, "One pass; exit 1 when any target is not in place");
-  agent_run->add_option("--interval", opts->interval, "Time between polls (default 30s)");
+  agent_run->add_option(
+      "--interval", opts->interval,
+      "How long a long-poll waits for a change (default 30s, at most 60s), and the pause "
+      "after a failing pass");
   agent_run->callback([run, opts] { *run = [opts] { return run_run(*opts); }; });
 
   CLI::App* revoke = cmd->add_subcommand("revoke", "Cut an agent off: serve refuses it at once");

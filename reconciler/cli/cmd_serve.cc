@@ -1,18 +1,73 @@
 // keyform serve --listen ADDR:PORT: the fleet's HTTPS API (docs/fleet.md).
 // Mutual TLS with the agents' identity certificates (spec.fleet.agentCA),
 // its own certificate spec.fleet.serverCertificate, whose key it opens with
-// the root key. It takes the state lock only for the moment of each request.
+// the root key. Reads come from a cache reloaded when the backend's revision
+// or the config files change (fleet/serve_cache.h); writes take the state
+// lock only for the moment of each request. A watcher thread (LISTEN on
+// PostgreSQL, else a check once a second) wakes parked long-polls.
 #include <iostream>
+#include <thread>
 
+#include "fleet/config_stamps.h"
 #include "fleet/fleet_service.h"
 #include "fleet/https_server.h"
 #include "reconciler/cli/audit_trail.h"
 #include "reconciler/cli/commands.h"
+#include "state/change_feed.h"
 #include "util/error.h"
 
 namespace keyform::cli {
 
 namespace {
+
+// Where the cache and the watcher look for changes: the backend's revision
+// and the config files' stamps and digest (with --rev the config is a
+// commit's: no stamps, so the cache reloads it at every check).
+struct ChangeTokens {
+  Backend& backend;
+  std::filesystem::path dir;
+  std::string skip;  // the state directory, relative to dir
+  bool from_commit = false;
+  std::string stamps() const { return from_commit ? "" : fleet::config_stamps(dir, skip); }
+  std::string digest() const { return from_commit ? "" : fleet::config_digest(dir, skip); }
+};
+
+// Waits for a notification (or polls), then says whether any token moved.
+// With a change feed (PostgreSQL LISTEN) the state's revision is read when
+// a notification came, and otherwise only every five minutes (a safety
+// net); without one, every second. The config files' stamps are compared
+// every second and their digest once a second.
+class ChangeWatcher {
+ public:
+  explicit ChangeWatcher(const ChangeTokens& tokens)
+      : tokens_(tokens), feed_(tokens.backend.change_feed()) {}
+  bool operator()(std::chrono::milliseconds timeout) {
+    bool notified = true;
+    if (feed_)
+      notified = feed_->wait(timeout);
+    else
+      std::this_thread::sleep_for(timeout);
+    const auto now = std::chrono::steady_clock::now();
+    if (notified || now - state_checked_ >= std::chrono::minutes(5)) {
+      state_ = tokens_.backend.revision();
+      state_checked_ = now;
+    }
+    if (now - digested_ >= std::chrono::seconds(1)) {
+      digest_ = tokens_.digest();
+      digested_ = now;
+    }
+    std::string seen = state_ + "\n" + tokens_.stamps() + digest_;
+    const bool changed = !last_.empty() && seen != last_;
+    last_ = std::move(seen);
+    return changed;
+  }
+
+ private:
+  const ChangeTokens& tokens_;
+  std::unique_ptr<StateChangeFeed> feed_;
+  std::string state_, last_, digest_;
+  std::chrono::steady_clock::time_point state_checked_{}, digested_{};
+};
 
 struct ServeCommand {
   std::string listen = "127.0.0.1:8443";
@@ -73,15 +128,28 @@ int run_serve(const GlobalOptions& global, const ServeCommand& opts) {
   tls.client_ca_pem =
       recorded(state, fleet.agent_ca, "spec.fleet.agentCA").attributes.value("certificate_pem", "");
 
+  const ChangeTokens tokens{ws.backend(), ws.config().dir,
+                            config_path(ws.config(), ws.config().project.backend_path)
+                                .lexically_relative(ws.config().dir)
+                                .generic_string(),
+                            !global.rev.empty()};
+  fleet::ServeCache cache({[&ws] { return ws.backend().revision(); },
+                           [&store] { return store.read(); }, [&tokens] { return tokens.stamps(); },
+                           [&tokens] { return tokens.digest(); },
+                           [&global] { return Workspace(global).config(); }});
   fleet::ServiceEnvironment env;
   env.backend = &ws.backend();
   env.keyring = &keyring;
-  env.load_config = [&global] { return Workspace(global).config(); };
+  env.load_config = [&cache] { return *cache.view(std::chrono::steady_clock::now()).config; };
+  env.view = [&cache](std::chrono::steady_clock::time_point t) { return cache.view(t); };
   env.now = [&ws] { return ws.now(); };
   env.audit_record = audit_record;
   fleet::FleetService service(std::move(env));
   fleet::serve_https(
-      server, tls, [&service](const fleet::ApiRequest& r) { return service.handle(r); }, std::cout);
+      server, tls, [&service](const fleet::ApiRequest& r) { return service.handle(r); }, std::cout,
+      [watcher = std::make_shared<ChangeWatcher>(tokens)](std::chrono::milliseconds t) {
+        return (*watcher)(t);
+      });
   return kExitOk;
 }
 

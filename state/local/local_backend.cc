@@ -61,6 +61,14 @@ std::optional<LockInfo> read_lock_info(const fs::path& path) {
   return i;
 }
 
+std::string file_revision(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "none";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+         std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
+}
+
 class LocalStateLock : public StateLock {
  public:
   LocalStateLock(FileLock lock, LockInfo info, fs::path info_path)
@@ -96,6 +104,11 @@ class LocalBackend : public Backend {
   void append(const std::vector<JournalRecord>& records) override;
   void checkpoint(const State& state) override;
   ObjectStore& objects() override { return objects_; }
+  // The snapshot's and the journal's inode, size and change time: an append
+  // grows the journal, a checkpoint renames new files into place.
+  std::string revision() override {
+    return file_revision(snapshot_path()) + "/" + file_revision(journal_path());
+  }
   void append_audit(const AuditLines& make) override {
     require_dir();
     append_audit_file(dir_ / "audit.log", make);

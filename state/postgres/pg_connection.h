@@ -69,6 +69,9 @@ class PgConnection {
   void exec_script(const std::string& sql);
   // Whether the connection still works (false after the server went away).
   bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // The libpq handle, for what this class does not wrap (LISTEN's socket
+  // and notifications: pg_change_feed.cc).
+  PGconn* native() const { return conn_; }
   // Connected and outside any transaction: fit to hand to someone else.
   bool idle() const { return ok() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
   const PgTarget& target() const { return target_; }

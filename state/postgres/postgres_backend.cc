@@ -6,6 +6,7 @@
 #include "state/journal.h"
 #include "state/journal_replay.h"
 #include "state/local/snapshot_file.h"
+#include "state/postgres/pg_change_feed.h"
 #include "state/postgres/pg_lock.h"
 #include "state/postgres/pg_object_store.h"
 #include "state/postgres/pg_schema.h"
@@ -87,6 +88,17 @@ class PostgresBackend : public Backend {
       for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
       return out;
     });
+  }
+  // The head row's serial and write version: every append and checkpoint
+  // bumps the version. One indexed read, no lock.
+  std::string revision() override {
+    return db_.with([&](PgConnection& c) {
+      PgResult r = c.exec("SELECT serial, version FROM keyform.state WHERE id = 1");
+      return r.rows() == 1 ? r.text(0, 0) + ":" + r.text(0, 1) : std::string("none");
+    });
+  }
+  std::unique_ptr<StateChangeFeed> change_feed() override {
+    return make_pg_change_feed(db_.dsn(), db_.source());
   }
   std::string upgrade() override {
     return db_.with([&](PgConnection& c) -> std::string {
@@ -229,7 +241,8 @@ void PostgresBackend::throw_conflict(PgConnection& c) {
 // One statement, so one round trip and one transaction: the compare-and-swap
 // on the head row, then the journal and history rows, inserted only when the
 // swap matched (they select FROM head). No row back means another writer
-// moved the head and nothing was written.
+// moved the head and nothing was written. NOTIFY keyform_state with the new
+// serial tells the LISTENing serve processes (pg_change_feed.h) on commit.
 constexpr const char* kAppendSql = R"sql(
 WITH head AS (
   UPDATE keyform.state SET serial = $1, version = version + 1, updated_at = now()
@@ -242,12 +255,14 @@ rec AS (
 j AS (
   INSERT INTO keyform.journal (type, serial, action_id, address, payload)
   SELECT type, serial, action_id, address, convert_to(payload, 'UTF8') FROM rec, head ORDER BY n),
+n AS (
+  SELECT pg_notify('keyform_state', $1::bigint::text) FROM head),
 h AS (
   INSERT INTO keyform.history (serial, type, address, action_id)
   SELECT serial, CASE type WHEN 2 THEN 'done' WHEN 3 THEN 'remove' ELSE 'meta' END, address,
          action_id
     FROM rec, head WHERE advances)
-SELECT version FROM head)sql";
+SELECT version FROM head, n)sql";
 
 void PostgresBackend::append(const std::vector<JournalRecord>& records) {
   if (records.empty()) return;
@@ -307,6 +322,7 @@ void PostgresBackend::checkpoint(const State& state) {
     // so every journal row is one it knows; intents still in flight stay.
     c.exec("DELETE FROM keyform.journal WHERE NOT (type = 1 AND action_id = ANY($1::text[]))",
            {PgParam::text(text_array(pending_intents_))});
+    c.exec("SELECT pg_notify('keyform_state', $1)", {PgParam::text(std::to_string(state.serial))});
     tx.commit();
     head_ = Head{state.serial, head_->version + 1};
     lineage_ = state.lineage;

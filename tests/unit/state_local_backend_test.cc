@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "state/change_feed.h"
 #include "state/journal.h"
 #include "state/local/local_backend.h"
 #include "tests/unit/state_records.h"
@@ -363,6 +364,21 @@ TEST_F(LocalBackendTest, ObjectsLiveUnderTheStateDirectory) {
   backend_->objects().put("abcdef01", "sealed");
   EXPECT_TRUE(fs::exists(dir_ / "objects" / "ab" / "abcdef01"));
   EXPECT_EQ(second()->objects().get("abcdef01"), "sealed");
+}
+
+TEST_F(LocalBackendTest, TheRevisionMovesWithEveryAppendAndCheckpointOnly) {
+  create();
+  const std::string created = backend_->revision();
+  EXPECT_EQ(second()->revision(), created) << "any process sees the same token";
+  backend_->load();
+  EXPECT_EQ(backend_->revision(), created) << "a read changes nothing";
+  backend_->append({intent("a1", "Secret/one")});
+  const std::string appended = backend_->revision();
+  EXPECT_NE(appended, created);
+  LoadResult l = backend_->load();
+  backend_->checkpoint(l.state);
+  EXPECT_NE(backend_->revision(), appended);
+  EXPECT_EQ(backend_->change_feed(), nullptr) << "the local backend is polled";
 }
 
 TEST(LockInfoStr, NamesOperationHolderPidAndId) {

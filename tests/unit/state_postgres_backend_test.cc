@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "state/change_feed.h"
 #include "state/postgres/pg_connection.h"
 #include "state/postgres/pg_lock.h"
 #include "state/postgres/pg_schema.h"
@@ -120,6 +121,32 @@ TEST_F(PostgresBackendTest, CreateAppendLoadCheckpoint) {
   EXPECT_EQ(again.journal_records, 0u);
   EXPECT_EQ(again.state.resources.at("Secret/two").spec_digest, "digest-2");
   EXPECT_EQ(count("SELECT count(*) FROM keyform.history"), 2);
+}
+
+TEST_F(PostgresBackendTest, EveryCommitMovesTheRevisionAndNotifiesListeners) {
+  auto b = created();
+  b->load();
+  std::unique_ptr<StateChangeFeed> feed = backend()->change_feed();
+  ASSERT_NE(feed, nullptr);
+  EXPECT_TRUE(feed->wait(std::chrono::seconds(5))) << "the first wait connects: catch up";
+  EXPECT_FALSE(feed->wait(std::chrono::milliseconds(200))) << "nothing was written";
+  const std::string before = backend()->revision();
+  b->append({intent("a1", "Secret/one"), done("a1", "one", 1)});
+  EXPECT_TRUE(feed->wait(std::chrono::seconds(5))) << "an append notifies";
+  const std::string appended = backend()->revision();
+  EXPECT_NE(appended, before);
+  EXPECT_FALSE(feed->wait(std::chrono::milliseconds(200)));
+  // A writer that lost the compare-and-swap notifies nothing.
+  auto stale = backend();
+  stale->load();
+  b->append({done("a2", "two", 2)});
+  EXPECT_TRUE(feed->wait(std::chrono::seconds(5)));
+  EXPECT_THROW(stale->append({done("b1", "other", 2)}), Error);
+  EXPECT_FALSE(feed->wait(std::chrono::milliseconds(200))) << "a failed write notified";
+  const std::string written = backend()->revision();
+  b->checkpoint(b->load().state);
+  EXPECT_TRUE(feed->wait(std::chrono::seconds(5))) << "a checkpoint notifies";
+  EXPECT_NE(backend()->revision(), written);
 }
 
 TEST_F(PostgresBackendTest, UnfinishedIntentSurvivesCheckpoint) {
