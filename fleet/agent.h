@@ -9,11 +9,13 @@
 // below DIR; nothing is deployed into DIR/identity/.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <ostream>
 #include <string>
 
 #include "providers/deploy/deployment_target.h"
 #include "providers/file_system.h"
+#include "util/time.h"
 
 namespace keyform::fleet {
 
@@ -32,6 +34,9 @@ struct RunOptions {
   std::filesystem::path dir;
   bool once = false;
   std::chrono::seconds interval{30};
+  // The clock renewal of host-made keys' certificates is judged by (the
+  // system clock when unset; KEYFORM_NOW in the CLI).
+  std::function<UnixTime()> now;
 };
 
 // Pulls every target of this host, installs what changed, reports each
