@@ -6,7 +6,9 @@
 // never sent anywhere), agent.crt (its identity certificate), agent-ca.pem,
 // server-ca.pem, agent.json (server URL, principal, host) and deployed.json
 // (what it last deployed, per target). A relative path of a deployed file is
-// below DIR; nothing is deployed into DIR/identity/.
+// below DIR; nothing is deployed into DIR/identity/ or DIR/keys/ (the keys
+// this host makes for certificates whose key never leaves it:
+// host_key_agent.h).
 #include <chrono>
 #include <filesystem>
 #include <functional>
