@@ -20,6 +20,7 @@ Config config_with(std::vector<Resource> extra) {
                                   {"commonName", "web.example"},
                                   {"privateKey", {{"generatedOn", "host"}}}}));
   for (Resource& r : extra) c.resources.push_back(std::move(r));
+  for (size_t i = 0; i < c.resources.size(); ++i) c.by_address[c.resources[i].address()] = i;
   return c;
 }
 
