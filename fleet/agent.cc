@@ -11,6 +11,7 @@
 
 #include "fleet/enrollment.h"
 #include "fleet/failover.h"
+#include "fleet/host_key_agent.h"
 #include "fleet/https_client.h"
 #include "fleet/identity.h"
 #include "providers/pki/x509.h"
@@ -86,9 +87,12 @@ void check_path(const fs::path& dir, const std::string& path) {
     if (part == "..") throw Error("refusing to deploy " + path + ": it contains \"..\"");
   const fs::path full =
       (fs::path(path).is_relative() ? dir / path : fs::path(path)).lexically_normal();
-  const auto rel = full.lexically_relative(identity_dir(dir).lexically_normal());
-  if (!rel.empty() && *rel.begin() != "..")
-    throw Error("refusing to deploy " + path + ": it is inside the agent's identity directory");
+  for (const fs::path& own : {identity_dir(dir), dir / "keys"}) {
+    const auto rel = full.lexically_relative(own.lexically_normal());
+    if (!rel.empty() && *rel.begin() != "..")
+      throw Error("refusing to deploy " + path + ": it is inside the agent's own " +
+                  own.filename().string() + " directory");
+  }
 }
 
 struct Pulled {
@@ -131,6 +135,34 @@ Pulled parse_deployment(const fs::path& dir, std::string& body) {
   return p;
 }
 
+// The deployment of a 200 body: its files as sent, or, for a certificate
+// whose key is made on this host, rendered from that key and the
+// certificate serve issues for it (host_key_agent.h).
+Pulled pull(const RunOptions& options, const Identity& id, const std::string& name,
+            std::string& body, std::ostream& out) {
+  // Only a host-key deployment (which holds no file contents) is parsed
+  // here; any other goes to parse_deployment, which cleanses what it reads.
+  if (body.find("\"generated_on\":\"host\"") == std::string::npos)
+    return parse_deployment(options.dir, body);
+  const json meta = json::parse(body, nullptr, false);
+  if (!is_host_key_deployment(meta)) return parse_deployment(options.dir, body);
+  HostKeyPull h = pull_host_key_deployment(
+      options.dir, meta,
+      [&](const std::string& csr) {
+        HttpsResult r = call(id, "POST", "/v1/targets/" + name + "/certificate", csr);
+        if (r.status != 200) throw Error("the certificate request was refused: " + refusal_of(r));
+        return r.body;
+      },
+      options.now ? options.now() : SystemClock().now(), out);
+  Pulled p;
+  p.meta = std::move(h.meta);
+  for (RenderedFile& f : h.files) {
+    check_path(options.dir, f.file.path);
+    p.writes.push_back(file_to_write(f.file, std::move(f.content), options.dir));
+  }
+  return p;
+}
+
 json load_deployed(const fs::path& dir) {
   const fs::path f = identity_dir(dir) / "deployed.json";
   if (!fs::exists(f)) return json::object();
@@ -163,7 +195,14 @@ bool run_pass(const RunOptions& options, const Identity& id, const json& listed,
       all_ok = false;
       continue;
     }
-    Pulled p = parse_deployment(options.dir, got.body);
+    Pulled p;
+    try {
+      p = pull(options, id, name, got.body, out);
+    } catch (const Error& e) {
+      err << address << ": refused: " << e.what() << "\n";
+      all_ok = false;
+      continue;
+    }
     const std::string version = p.meta.value("version", "");
     if (deployed.contains(address) && deployed[address].value("version", "") == version &&
         files_present(p)) {

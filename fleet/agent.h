@@ -6,15 +6,19 @@
 // never sent anywhere), agent.crt (its identity certificate), agent-ca.pem,
 // server-ca.pem, agent.json (server URLs, principal, host) and deployed.json
 // (what it last deployed, per target). A relative path of a deployed file is
-// below DIR; nothing is deployed into DIR/identity/.
+// below DIR; nothing is deployed into DIR/identity/ or DIR/keys/ (the keys
+// this host makes for certificates whose key never leaves it:
+// host_key_agent.h).
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "providers/deploy/deployment_target.h"
 #include "providers/file_system.h"
+#include "util/time.h"
 
 namespace keyform::fleet {
 
@@ -33,6 +37,9 @@ struct RunOptions {
   std::filesystem::path dir;
   bool once = false;
   std::chrono::seconds interval{30};
+  // The clock renewal of host-made keys' certificates is judged by (the
+  // system clock when unset; KEYFORM_NOW in the CLI).
+  std::function<UnixTime()> now;
 };
 
 // Pulls every target of this host, installs what changed, reports each

@@ -63,12 +63,14 @@ Route route_request(std::string_view method, std::string_view target) {
       if (s.size() == 3) return want("GET", {Endpoint::kTarget, std::string(s[2])});
       if (s.size() == 4 && s[3] == "report")
         return want("POST", {Endpoint::kReport, std::string(s[2])});
+      if (s.size() == 4 && s[3] == "certificate")
+        return want("POST", {Endpoint::kCertificate, std::string(s[2])});
     }
   }
   throw ApiError(404, "unknown_endpoint",
                  "no endpoint " + shown(target) +
                      " (endpoints: /v1/health, /v1/enroll, /v1/targets, /v1/targets/NAME, "
-                     "/v1/targets/NAME/report)");
+                     "/v1/targets/NAME/report, /v1/targets/NAME/certificate)");
 }
 
 std::string endpoint_action(Endpoint e) {
@@ -83,6 +85,8 @@ std::string endpoint_action(Endpoint e) {
       return "fleet:GetDeployment";
     case Endpoint::kReport:
       return "fleet:ReportDeployment";
+    case Endpoint::kCertificate:
+      return "fleet:IssueHostCertificate";
   }
   return "fleet:Unknown";
 }

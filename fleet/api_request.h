@@ -63,11 +63,11 @@ class ApiError : public Error {
 
 ApiResponse error_response(int status, const std::string& code, const std::string& message);
 
-enum class Endpoint { kHealth, kEnroll, kTargets, kTarget, kReport };
+enum class Endpoint { kHealth, kEnroll, kTargets, kTarget, kReport, kCertificate };
 
 struct Route {
   Endpoint endpoint;
-  std::string target_name;  // kTarget, kReport: the DeploymentTarget's name
+  std::string target_name;  // kTarget, kReport, kCertificate: the DeploymentTarget's name
 };
 
 // Maps method and path (the query is ignored) to an endpoint. Throws

@@ -1,21 +1,14 @@
 #include "fleet/enrollment.h"
 
-#include <openssl/pem.h>
-
 #include <algorithm>
 
+#include "fleet/host_csr.h"
 #include "providers/pki/ca_hierarchy.h"
 #include "providers/provider.h"
 #include "state/fleet_records.h"
 #include "util/error.h"
 
 namespace keyform::fleet {
-
-namespace {
-
-using BioPtr = std::unique_ptr<BIO, x509::Deleter<BIO_free>>;
-
-}  // namespace
 
 x509::CsrPtr make_agent_csr(EVP_PKEY* key, const std::string& common_name) {
   x509::CsrPtr csr(X509_REQ_new());
@@ -30,13 +23,9 @@ x509::CsrPtr make_agent_csr(EVP_PKEY* key, const std::string& common_name) {
 }
 
 x509::CsrPtr parse_agent_csr(std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  x509::CsrPtr csr(bio ? PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!csr) throw Error("csr: expected a PEM certificate signing request");
-  EVP_PKEY* key = X509_REQ_get0_pubkey(csr.get());
-  if (!key || X509_REQ_verify(csr.get(), key) != 1)
-    throw Error("csr: its signature does not verify with its own key");
-  if (EVP_PKEY_get_bits(key) < 256) throw Error("csr: the key is too small");
+  x509::CsrPtr csr = parse_signed_csr(pem);
+  if (EVP_PKEY_get_bits(X509_REQ_get0_pubkey(csr.get())) < 256)
+    throw Error("csr: the key is too small");
   return csr;
 }
 

@@ -3,9 +3,11 @@
 #include <openssl/crypto.h>
 
 #include "fleet/enrollment.h"
+#include "fleet/host_certificate.h"
 #include "fleet/join_token.h"
 #include "fleet/long_poll.h"
 #include "providers/deploy/deployment_target.h"
+#include "providers/pki/host_key.h"
 #include "providers/secrets/secret_versions.h"
 #include "state/fleet_records.h"
 #include "util/encoding.h"
@@ -19,17 +21,6 @@ using json = nlohmann::json;
 std::string target_address(const std::string& name) { return "DeploymentTarget/" + name; }
 std::string inventory_address(const std::string& name) {
   return std::string(kFleetInventory) + "/" + name;
-}
-
-// The configured DeploymentTarget `name`, when it is assigned to `host`.
-const Resource& assigned_target(const Config& config, const std::string& name,
-                                const std::string& host) {
-  const Resource* t = config.find(target_address(name));
-  if (!t || !target_has_host(*t, host))
-    throw ApiError(404, "unknown_target",
-                   target_address(name) + " is not assigned to host " + host +
-                       " (its spec.hosts does not name it)");
-  return *t;
 }
 
 // Appends `"name":"<base64 of bytes>"` without leaving an uncleansed copy.
@@ -69,6 +60,16 @@ std::string deployment_body(const Resource& target, RenderedDeployment& d) {
 }
 
 }  // namespace
+
+const Resource& assigned_target(const Config& config, const std::string& name,
+                                const std::string& host) {
+  const Resource* t = config.find(target_address(name));
+  if (!t || !target_has_host(*t, host))
+    throw ApiError(404, "unknown_target",
+                   target_address(name) + " is not assigned to host " + host +
+                       " (its spec.hosts does not name it)");
+  return *t;
+}
 
 AgentIdentity authenticate(const State& state, const std::optional<Peer>& peer,
                            const std::string& peer_problem) {
@@ -149,6 +150,8 @@ ApiResponse FleetService::dispatch(const Route& route, const ApiRequest& request
       return get_target(request, route.target_name);
     case Endpoint::kReport:
       return report(request, route.target_name);
+    case Endpoint::kCertificate:
+      return issue_host_certificate(env_, store_, request, route.target_name);
   }
   throw ApiError(404, "unknown_endpoint", "no such endpoint");
 }
@@ -243,6 +246,8 @@ ApiResponse FleetService::get_target(const ApiRequest& request, const std::strin
   };
   const std::string refusal = target_refusal(config, *view.policies, target, who.principal());
   if (!refusal.empty()) return deny(refusal);
+  if (pki::key_generated_on_host(config, source))
+    return host_key_deployment(env_, state, config, target, who);
   const RecordedResource* src = state.find(source);
   if (!src) throw ApiError(409, "not_ready", source + " is not in the state yet; apply it first");
   env_.keyring->set_key_states(state);

@@ -60,4 +60,9 @@ class FleetService {
 AgentIdentity authenticate(const State& state, const std::optional<Peer>& peer,
                            const std::string& peer_problem);
 
+// The configured DeploymentTarget `name` when its spec.hosts names `host`;
+// ApiError 404 unknown_target otherwise.
+const Resource& assigned_target(const Config& config, const std::string& name,
+                                const std::string& host);
+
 }  // namespace keyform::fleet

@@ -57,6 +57,20 @@ bool target_has_host(const Resource& target, const std::string& host) {
   return false;
 }
 
+std::vector<const RecordedResource*> issuers_of(const RecordedResource& cert,
+                                                const RecordedLookup& find) {
+  std::vector<const RecordedResource*> out;
+  const RecordedResource* at = &cert;
+  for (size_t depth = 0; depth < 16; ++depth) {
+    std::string issuer = at->attributes.value("issuer", "");
+    const RecordedResource* next = issuer.empty() ? nullptr : find(issuer);
+    if (!next || next == at) break;
+    out.push_back(next);
+    at = next;
+  }
+  return out;
+}
+
 namespace {
 
 using Lookup = RecordedLookup;
@@ -152,21 +166,6 @@ std::optional<TlsCheck> tls_check_of(const nlohmann::json& spec) {
 }
 
 std::string short_fingerprint(const std::string& fp) { return fp.substr(0, 16); }
-
-// The issuers of a certificate, nearest first, as recorded now: a CA that
-// renewed since the certificate was issued contributes its new certificate.
-std::vector<const RecordedResource*> issuers_of(const RecordedResource& cert, const Lookup& find) {
-  std::vector<const RecordedResource*> out;
-  const RecordedResource* at = &cert;
-  for (size_t depth = 0; depth < 16; ++depth) {
-    std::string issuer = at->attributes.value("issuer", "");
-    const RecordedResource* next = issuer.empty() ? nullptr : find(issuer);
-    if (!next || next == at) break;
-    out.push_back(next);
-    at = next;
-  }
-  return out;
-}
 
 nlohmann::json chain_fingerprints(const std::vector<const RecordedResource*>& chain) {
   nlohmann::json out = nlohmann::json::array();

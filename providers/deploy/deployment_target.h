@@ -49,6 +49,12 @@ bool target_has_host(const Resource& target, const std::string& host);
 
 using RecordedLookup = std::function<const RecordedResource*(const std::string&)>;
 
+// The issuers of a certificate (its "issuer" attribute, then theirs),
+// nearest first, as recorded now: a CA that renewed since the certificate
+// was issued contributes its new certificate.
+std::vector<const RecordedResource*> issuers_of(const RecordedResource& cert,
+                                                const RecordedLookup& find);
+
 // One deployment of a target, rendered from its source as recorded: what
 // apply writes on its own machine, and what keyform serve sends an agent.
 struct RenderedFile {

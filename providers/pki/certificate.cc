@@ -2,6 +2,7 @@
 
 #include "providers/pki/ca_hierarchy.h"
 #include "providers/pki/certificate_drift.h"
+#include "providers/pki/host_key.h"
 #include "providers/pki/key_policy.h"
 #include "providers/pki/name_policy.h"
 #include "providers/pki/pki_spec.h"
@@ -13,8 +14,6 @@
 namespace keyform {
 
 namespace {
-
-constexpr Seconds kDefaultValidity = 90 * 86400;
 
 std::string issuer_address(const Resource& r) {
   return "CertificateAuthority/" + r.spec.value("issuer", std::string());
@@ -104,7 +103,13 @@ class CertificateProvider : public Provider {
                                      " signs with ED25519, which has no separate hash; remove it");
   }
 
+  void validate_all(const Config& c, const ConfigDiagnosticSink& error) const override {
+    pki::validate_host_key_users(c, error);
+  }
+
   Change diff(const DiffInput& in) const override {
+    if (pki::key_generated_on_host(in.desired.spec))
+      return pki::host_key_plan(in.desired, in.config, in.recorded);
     const std::string issuer = issuer_address(in.desired);
     Change c = decide(in, issuer);
     if (c.type == ActionType::kNoOp || c.type == ActionType::kUpdate) return c;
@@ -217,28 +222,8 @@ class CertificateProvider : public Provider {
                         object_id(*ctx.recorded, "privateKey"), private_key_context(*ctx.recorded)))
                   : x509::generate_key(pki::key_algorithm_field(spec));
 
-    x509::CertPtr issuer_cert =
-        x509::certificate_from_pem(issuer.attributes.value("certificate_pem", ""));
-    x509::PkeyPtr issuer_key = x509::private_key_from_pem(
-        ctx.keyring.open(object_id(issuer, "privateKey"), private_key_context(issuer)));
-
-    const std::string template_name = pki::string_field(spec, "template", "EndEntityCertificate");
-    const auto tmpl = x509::template_from_name(template_name);
-    if (!tmpl) throw Error(address + ": unknown template " + template_name);
-    const auto hash = x509::hash_from_name(pki::string_field(spec, "signingHash", "sha256"));
-    x509::LeafRequest req;
-    req.tmpl = *tmpl;
-    req.subject = pki::subject_field(spec.value("subject", nlohmann::json::object()),
-                                     pki::string_field(spec, "commonName", ""));
-    req.dns_names = string_list(spec, "dnsNames");
-    req.ip_addresses = string_list(spec, "ipAddresses");
-    req.uris = string_list(spec, "uris");
-    req.emails = string_list(spec, "emails");
-    req.public_key = key.get();
-    req.hash = hash.value_or(x509::Hash::kSha256);
-    req.validity = {ctx.now, pki::duration_field(spec, "validity", kDefaultValidity)};
-    req.crl_distribution_point = issuer.attributes.value("crl_distribution_point", "");
-    x509::CertPtr cert = x509::issue_certificate(req, issuer_cert.get(), issuer_key.get());
+    const x509::LeafRequest req = pki::certificate_leaf_request(r, key.get(), issuer, ctx.now);
+    x509::CertPtr cert = pki::issue_with(req, issuer, ctx.keyring);
 
     // Sealed only once the certificate exists, so a failure leaves no object.
     if (!reseal) set_sealing_kms(rec, sealing_kms(*ctx.recorded));

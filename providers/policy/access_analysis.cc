@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "providers/pki/host_key.h"
+
 namespace keyform::policy {
 
 namespace {
@@ -60,7 +62,8 @@ std::vector<Decision> deployment_decisions(const Config& config, const PolicySet
   if (source->kind == "Certificate") {
     std::string issuer = "CertificateAuthority/" + source->spec.value("issuer", "");
     if (config.find(issuer)) need("pki:GetCertificate", issuer);
-    if (deploys_private_key(target))
+    // A key made on the host is not sealed by any KmsKey: nothing to decrypt.
+    if (deploys_private_key(target) && !pki::key_generated_on_host(source->spec))
       out.push_back(decrypt_decision(policies, owner, Request{principal, "", address, {}},
                                      kms_key_address(*source, config.project)));
   } else if (source->kind == "CertificateAuthority") {

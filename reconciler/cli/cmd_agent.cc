@@ -101,6 +101,12 @@ int run_run(const AgentCommand& opts) {
   run.dir = opts.dir;
   run.once = opts.once;
   run.interval = std::chrono::seconds(*interval);
+  // KEYFORM_NOW moves the clock host-made certificates renew by, as it does apply's.
+  if (const char* v = std::getenv("KEYFORM_NOW"); v && *v) {
+    const std::optional<UnixTime> t = parse_rfc3339(v);
+    if (!t) throw Error(std::string("KEYFORM_NOW: expected an RFC 3339 time (got \"") + v + "\")");
+    run.now = [t] { return *t; };
+  }
   PosixFileSystem files;
   DeployEffects effects{std::make_shared<PosixProcessRunner>(),
                         std::make_shared<OpenSslTlsProbe>()};

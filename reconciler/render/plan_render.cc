@@ -4,6 +4,7 @@
 
 #include "providers/deploy/deployment_target.h"
 #include "providers/pki/ca_lifecycle.h"
+#include "providers/pki/host_key.h"
 #include "util/time.h"
 
 namespace keyform {
@@ -68,8 +69,10 @@ void render_waiting(const Plan& plan, const Style& style, std::ostringstream& ou
     first = false;
     const char* label = a.waiting                                              ? "... wait    "
                         : a.reasons.front().starts_with(pki::kPendingDeletion) ? "... deleting"
-                        : a.reasons.front().starts_with(kWrittenByAgents)      ? "... agents  "
-                                                                               : "... operator";
+                        : a.reasons.front().starts_with(kWrittenByAgents) ||
+                                a.reasons.front().starts_with(pki::kIssuedToHosts)
+                            ? "... agents  "
+                            : "... operator";
     out << "  " << style.yellow(label) << " " << style.bold(a.address) << "\n";
     for (const std::string& r : a.reasons) out << "                 " << style.dim(r) << "\n";
   }

@@ -36,7 +36,7 @@ jq -e --arg p "$B" --arg r "$rev" '[.[] | select(.principal == $p and .action ==
   "$WORK/last.out" >/dev/null || fail "the unchanged poll is not audited once"
 
 "$KEYFORM" --no-color agent run --dir "$agent_dir" --interval 50s >"$WORK/agent.out" 2>&1 &
-serve_pids+=($!)
+kill_on_exit $!
 for _ in $(seq 200); do [ -s "$agent_dir/tls/cert.pem" ] && break; sleep 0.1; done
 [ -s "$agent_dir/tls/cert.pem" ] || fail "the long-polling agent never deployed: $(cat "$WORK/agent.out")"
 first=$(serial_of "$agent_dir/tls/cert.pem")

@@ -121,7 +121,7 @@ agent_dir="$WORK/web-lp"
   --dir "$agent_dir" >>"$LOG" 2>&1 || fail "enrolling web-lp failed"
 "$KEYFORM" --no-color agent run --dir "$agent_dir" --interval 50s >"$WORK/lp.out" 2>&1 &
 lp_pid=$!
-serve_pids+=("$lp_pid")
+kill_on_exit "$lp_pid"
 for _ in $(seq 200); do [ -s "$agent_dir/tls/cert.pem" ] && break; sleep 0.1; done
 [ -s "$agent_dir/tls/cert.pem" ] || fail "the long-polling agent never deployed: $(cat "$WORK/lp.out")"
 first=$(serial_of "$agent_dir/tls/cert.pem")

@@ -26,6 +26,14 @@ TEST(FleetApiRequest, RoutesEachEndpoint) {
   EXPECT_EQ(r.target_name, "web-b");
 }
 
+TEST(FleetApiRequest, RoutesAHostCertificateRequest) {
+  Route c = route_request("POST", "/v1/targets/web-host-tls/certificate");
+  EXPECT_EQ(c.endpoint, Endpoint::kCertificate);
+  EXPECT_EQ(c.target_name, "web-host-tls");
+  EXPECT_EQ(endpoint_action(c.endpoint), "fleet:IssueHostCertificate");
+  EXPECT_EQ(status_of([] { route_request("GET", "/v1/targets/web/certificate"); }), 405);
+}
+
 TEST(FleetApiRequest, UnknownPathsAre404AndOtherMethods405) {
   EXPECT_EQ(status_of([] { route_request("GET", "/"); }), 404);
   EXPECT_EQ(status_of([] { route_request("GET", "/v2/targets"); }), 404);
