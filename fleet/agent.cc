@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "fleet/agent_credentials.h"
+#include "fleet/agent_renewal.h"
 #include "fleet/enrollment.h"
 #include "fleet/https_client.h"
 #include "fleet/identity.h"
@@ -22,44 +24,9 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-fs::path identity_dir(const fs::path& dir) { return dir / "identity"; }
-
-// The server's refusal as one line: "403 denied: <message>".
-std::string refusal_of(const HttpsResult& r) {
-  std::string code, message;
-  try {
-    json j = json::parse(r.body);
-    code = j.value("error", "");
-    message = j.value("message", "");
-  } catch (const json::exception&) {
-    message = "(no JSON error body)";
-  }
-  return std::to_string(r.status) + " " + code + ": " + message;
-}
-
-struct Identity {
-  ClientTls tls;
-  std::string server;
-  std::string host;
-};
-
-Identity load_identity(const fs::path& dir) {
-  const fs::path at = identity_dir(dir);
-  if (!fs::exists(at / "agent.crt"))
-    throw Error("no agent identity in " + at.string() + ": run keyform agent enroll first");
-  Identity id;
-  id.tls.server_ca_pem = read_file(at / "server-ca.pem");
-  id.tls.certificate_pem = read_file(at / "agent.crt");
-  id.tls.private_key_pem = read_secret_file(at / "agent.key");
-  json info = json::parse(read_file(at / "agent.json"));
-  id.server = info.value("server", "");
-  id.host = info.value("host", "");
-  return id;
-}
-
 // A GET or POST with the agent's identity; a 503 is retried after its
 // Retry-After (at most three times, so a pass ends).
-HttpsResult call(const Identity& id, const std::string& method, const std::string& target,
+HttpsResult call(const AgentCredentials& id, const std::string& method, const std::string& target,
                  const std::string& body = "") {
   for (int attempt = 0;; ++attempt) {
     HttpsResult r = https_request(id.server, method, target, body, id.tls);
@@ -140,8 +107,12 @@ bool files_present(const Pulled& p) {
 // One pass over the host's targets; true when every one is in place.
 bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects& effects,
               std::ostream& out, std::ostream& err) {
-  const Identity id = load_identity(options.dir);
+  AgentCredentials id = load_credentials(options.dir);
   HttpsResult listed = call(id, "GET", "/v1/targets");
+  if (renew_identity_if_due(options.dir, id, listed, out, err)) {
+    id = load_credentials(options.dir);
+    if (listed.status != 200) listed = call(id, "GET", "/v1/targets");
+  }
   if (listed.status != 200) throw Error("listing the targets refused: " + refusal_of(listed));
   const json targets = json::parse(listed.body).value("targets", json::array());
   json deployed = load_deployed(options.dir);
