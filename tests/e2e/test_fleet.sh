@@ -7,6 +7,7 @@
 # malformed JSON, an oversized body and an unknown endpoint are each refused
 # clearly and change nothing.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/fleet_lib.sh"
 ex=$(use_example fleet)
 init_and_apply "$ex"
 B=account:444455556666/role:apache
@@ -24,20 +25,7 @@ jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
 kf "$ex" show CertificateAuthority/agents --json >/dev/null
 jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/agents.pem"
 
-serve_pid=
-stop_serve() { [ -z "$serve_pid" ] || kill "$serve_pid" 2>/dev/null || true; }
-previous_trap=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT\$/\1/")
-trap "stop_serve; $previous_trap" EXIT
-"$KEYFORM" --no-color -C "$ex" serve --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-serve_pid=$!
-url=
-for _ in $(seq 100); do
-  url=$(grep -o 'https://127\.0\.0\.1:[0-9]*' "$WORK/serve.out" 2>/dev/null || true)
-  [ -n "$url" ] && break
-  kill -0 "$serve_pid" 2>/dev/null || fail "serve exited: $(cat "$WORK/serve.err")"
-  sleep 0.1
-done
-[ -n "$url" ] || fail "serve never listened"
+start_serve "$ex"
 
 # agent ARGS...: keyform agent, output to $LOG; sets $rc.
 agent() {

@@ -8,6 +8,7 @@
 # agent revoke putting the serials in the agent CA's CRL. Serve's and the
 # agent's clocks are moved together with KEYFORM_NOW (agentValidity 30d).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/fleet_lib.sh"
 ex=$(use_example fleet)
 init_and_apply "$ex"
 B=account:444455556666/role:apache
@@ -18,31 +19,11 @@ jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
 kf "$ex" show CertificateAuthority/agents --json >/dev/null
 jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/agents.pem"
 
-serve_pid=
-stop_serve() {
-  [ -z "$serve_pid" ] || { kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; }
-  serve_pid=
-}
-previous_trap=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT\$/\1/")
-trap "stop_serve; $previous_trap" EXIT
-# start_serve [TIME]: (re)starts serve on one loopback port (the agents keep
-# the URL they enrolled with), its clock at TIME (KEYFORM_NOW) when given.
+# serve keeps one loopback port across restarts: the agents keep the URL they
+# enrolled with. serve_at [TIME]: restarts it, its clock at TIME when given.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-start_serve() {
-  stop_serve
-  KEYFORM_NOW=${1:-} "$KEYFORM" --no-color -C "$ex" serve --listen "127.0.0.1:$port" \
-    >"$WORK/serve.out" 2>"$WORK/serve.err" &
-  serve_pid=$!
-  url=
-  for _ in $(seq 100); do
-    url=$(grep -o 'https://127\.0\.0\.1:[0-9]*' "$WORK/serve.out" 2>/dev/null || true)
-    [ -n "$url" ] && break
-    kill -0 "$serve_pid" 2>/dev/null || fail "serve exited: $(cat "$WORK/serve.err")"
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "serve never listened"
-}
-start_serve
+serve_at() { start_serve "$ex" "127.0.0.1:$port" "${1:-}"; }
+serve_at
 
 # run_kf ARGS...: the keyform binary (no -C), stdin from $STDIN; output to
 # $WORK/last.out and .err and $LOG; sets $rc.
@@ -129,14 +110,14 @@ serial0=$(serial_of_agent "$WORK/b")
 cp "$WORK/b/identity/agent.crt" "$WORK/old.crt"
 cp "$WORK/b/identity/agent.key" "$WORK/old.key"
 day10=$(days_from_now 10)
-start_serve "$day10"
+serve_at "$day10"
 agent_at "$day10" run --dir "$WORK/b" --once
 expect_rc 0
 grep -q 'Renewed' "$WORK/last.out" && fail "the identity renewed at a third of its lifetime"
 [ "$(serial_of_agent "$WORK/b")" = "$serial0" ] || fail "the serial changed before renewal"
 # ... and at day 21 it renews and keeps working.
 day21=$(days_from_now 21)
-start_serve "$day21"
+serve_at "$day21"
 agent_at "$day21" run --dir "$WORK/b" --once
 expect_rc 0
 expect_output "Renewed the identity \(due at .*two thirds of its lifetime\): serial $serial0 replaced by"
@@ -179,7 +160,7 @@ grep -q 'Renewed' "$WORK/last.out" && fail "renewed on a clock that is off"
 # Expired (the renewed certificate ends near day 51) but within the 7d
 # grace: refused elsewhere, it renews and works again.
 day53=$(days_from_now 53)
-start_serve "$day53"
+serve_at "$day53"
 [ "$(status --cert "$WORK/b/identity/agent.crt" --key "$WORK/b/identity/agent.key" \
   "$url/v1/targets")" = 403 ] || fail "an expired certificate was served"
 jq -e '.error == "identity_expired"' "$WORK/body" >/dev/null || fail "no identity_expired: $(cat "$WORK/body")"
@@ -192,7 +173,7 @@ serial2=$(serial_of_agent "$WORK/b")
 # Beyond the grace (that certificate ends near day 83): an HTTP 403
 # must_reenroll, not a TLS failure, and the agent says what to do.
 day95=$(days_from_now 95)
-start_serve "$day95"
+serve_at "$day95"
 [ "$(status --cert "$WORK/b/identity/agent.crt" --key "$WORK/b/identity/agent.key" -X POST \
   --data '{"csr": "x"}' "$url/v1/renew")" = 403 ] || fail "renewal beyond the grace was not a 403"
 jq -e '.error == "must_reenroll"' "$WORK/body" >/dev/null || fail "no must_reenroll: $(cat "$WORK/body")"
@@ -204,7 +185,7 @@ expect_output 'This host must enrol again'
 
 # Inventory in drift: after a central renewal, the hosts that still serve
 # the old serial are named; once web-b2 deploys, it is not.
-start_serve
+serve_at
 old_serial=$(serial_of "$WORK/d/tls/cert.pem")
 day70=$(days_from_now 70)
 KEYFORM_NOW=$day70 kf "$ex" apply --auto-approve
