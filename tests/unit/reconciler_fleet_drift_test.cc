@@ -82,7 +82,7 @@ TEST_F(FleetDriftTest, AnEnrolledHostThatNeverDeployedIsNamedUnlessRevoked) {
 }
 
 TEST_F(FleetDriftTest, AnUnrecordedSourceIsNotChecked) {
-  state_.resources.clear();
+  state_ = State();
   EXPECT_EQ(observe().status, Observation::kNotChecked);
 }
 
