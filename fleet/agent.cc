@@ -211,9 +211,7 @@ void enroll_agent(const EnrollOptions& options, std::ostream& out) {
       << "): certificate serial " << x509::serial_hex(cert.get()) << ", valid until "
       << j.value("not_after", "") << ".\n";
   if (std::optional<UnixTime> server_time = parse_rfc3339(j.value("server_time", ""))) {
-    const auto local = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+    const UnixTime local = agent_clock();
     if (std::llabs(local - *server_time) > 60)
       out << "Warning: this host's clock differs from the server's by " << (local - *server_time)
           << " s; identity certificates are backdated only " << kIdentityBackdate / 60

@@ -2,7 +2,8 @@
 # the reader-side commands. Enrolment with --token-file (a file, and - for
 # stdin); secret get and access check --server as an agent's identity,
 # allowed and refused (audited); renewal at two thirds of the lifetime (the
-# old certificate refused afterwards); a clock off by days named; renewal of
+# old certificate refused afterwards); a clock off by a day or weeks named
+# (at enrolment and at renewal time); renewal of
 # an expired identity within the grace, and 403 must_reenroll beyond it (an
 # HTTP answer, not a TLS failure); drift naming a host on an old serial;
 # agent revoke putting the serials in the agent CA's CRL. Serve's and the
@@ -57,6 +58,12 @@ token "$B" web-b2 >"$WORK/token-d"
 agent_at "" enroll --server "$url" --token-file "$WORK/token-d" --server-ca "$WORK/root.pem" \
   --dir "$WORK/d"
 expect_rc 0
+# A host clock a day ahead of serve's is named at enrolment.
+token "$B" web-e1 >"$WORK/token-e"
+agent_at "$(days_from_now 1)" enroll --server "$url" --token-file "$WORK/token-e" \
+  --server-ca "$WORK/root.pem" --dir "$WORK/e1"
+expect_rc 0
+expect_output "Warning: this host's clock differs from the server's by 86[0-9]{3} s"
 : >"$WORK/empty"
 agent_at "" enroll --server "$url" --token-file "$WORK/empty" --server-ca "$WORK/root.pem" \
   --dir "$WORK/e"
