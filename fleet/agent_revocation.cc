@@ -26,7 +26,7 @@ void refuse_revoked_serial(const State& state, const RecordedResource& agent,
 }
 
 AgentRevocation revoke_agent(const Config& config, const State& state, Keyring& keyring,
-                             const std::string& host, UnixTime now) {
+                             const std::string& host, const std::string& reason, UnixTime now) {
   const RecordedResource* found = state.find(std::string(kFleetAgent) + "/" + host);
   if (!found) throw Error("no agent is enrolled as host " + host);
   if (found->attributes.contains("revoked"))
@@ -45,7 +45,7 @@ AgentRevocation revoke_agent(const Config& config, const State& state, Keyring& 
   AgentRevocation out;
   for (const std::string& serial : lineage_serials(agent)) {
     if (serial.empty()) continue;
-    revocations.push_back({agent.address(), serial, "cessationOfOperation"});
+    revocations.push_back({agent.address(), serial, reason});
     out.serials.push_back(serial);
   }
   pki::fold_revocations(ca.attributes, revocations, now);

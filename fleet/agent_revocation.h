@@ -30,9 +30,11 @@ struct AgentRevocation {
   bool crl_signed = false;                // a new CRL holds them
 };
 
-// What revoking `host` records at `now`. Throws keyform::Error when no agent
-// is enrolled as `host`, it is revoked already, or its CA is not recorded.
+// What revoking `host` records at `now`, with `reason` (an RFC 5280 CRLReason
+// name: cessationOfOperation, keyCompromise, unspecified). Throws
+// keyform::Error when no agent is enrolled as `host`, it is revoked already,
+// or its CA is not recorded.
 AgentRevocation revoke_agent(const Config& config, const State& state, Keyring& keyring,
-                             const std::string& host, UnixTime now);
+                             const std::string& host, const std::string& reason, UnixTime now);
 
 }  // namespace keyform::fleet

@@ -22,8 +22,9 @@ namespace {
 struct AgentCommand {
   std::string principal, host, ttl = "1h";  // token; host also for revoke
   fleet::EnrollOptions enroll;
-  std::string token_file;  // enroll: a file holding the token, "-" for stdin
-  std::string dir;         // run
+  std::string reason = "cessationOfOperation";  // revoke
+  std::string token_file;                       // enroll: a file holding the token, "-" for stdin
+  std::string dir;                              // run
   bool once = false;
   std::string interval = "30s";
 };
@@ -75,7 +76,7 @@ int run_revoke(const GlobalOptions& global, const AgentCommand& opts) {
   Keyring keyring(ws.root_key(before), ws.backend().objects());
   store.write(
       [&](const State& state) {
-        revoked = fleet::revoke_agent(ws.config(), state, keyring, opts.host, now);
+        revoked = fleet::revoke_agent(ws.config(), state, keyring, opts.host, opts.reason, now);
         return revoked.entries;
       },
       now, "CertificateAuthority");
@@ -168,6 +169,11 @@ void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run) {
 
   CLI::App* revoke = cmd->add_subcommand("revoke", "Cut an agent off: serve refuses it at once");
   revoke->add_option("host", opts->host, "The host name it enrolled as")->required();
+  revoke
+      ->add_option("--reason", opts->reason,
+                   "The CRL's reason: cessationOfOperation (default), keyCompromise or "
+                   "unspecified")
+      ->check(CLI::IsMember({"cessationOfOperation", "keyCompromise", "unspecified"}));
   revoke->callback(
       [&global, run, opts] { *run = [&global, opts] { return run_revoke(global, *opts); }; });
 }

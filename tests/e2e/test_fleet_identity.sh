@@ -217,7 +217,7 @@ serial_d=$(serial_of_agent "$WORK/d")
 kf "$ex" agent revoke web-b2
 expect_rc 0
 expect_output 'The CRL of CertificateAuthority/agents lists it'
-kf "$ex" agent revoke web-b1
+kf "$ex" agent revoke web-b1 --reason keyCompromise
 expect_rc 0
 kf "$ex" show CertificateAuthority/agents --json >/dev/null
 jq -r .attributes.crl.pem "$WORK/last.out" >"$WORK/agents.crl"
@@ -225,6 +225,8 @@ openssl crl -in "$WORK/agents.crl" -noout -text >"$WORK/crl.txt"
 for s in "$serial_d" "$serial0" "$serial1" "$serial2"; do
   grep -q "Serial Number: $(echo "$s" | upper)" "$WORK/crl.txt" || fail "serial $s is not in the CRL"
 done
+grep -A4 "Serial Number: $(echo "$serial2" | upper)" "$WORK/crl.txt" | grep -q 'Key Compromise' ||
+  fail "web-b1's serial is not revoked for keyCompromise: $(cat "$WORK/crl.txt")"
 openssl crl -in "$WORK/agents.crl" -noout -CAfile "$WORK/agents.pem" 2>&1 | grep -q 'verify OK' ||
   fail "the CRL does not verify with the agent CA"
 agent_at "" run --dir "$WORK/d" --once
