@@ -83,9 +83,11 @@ int run_revoke(const GlobalOptions& global, const AgentCommand& opts) {
   std::string serials;
   for (const std::string& s : revoked.serials) serials += (serials.empty() ? "" : ", ") + s;
   const std::string issuer = revoked.entries.back().address();
-  append_audit(ws.backend(), {audit_record(apply_principal(ws.config()), "fleet:RevokeAgent",
-                                           agent_address(opts.host), revoked.serials.front(), "ok",
-                                           "serials " + serials + " in the list of " + issuer)});
+  append_audit(ws.backend(),
+               {audit_record(
+                   apply_principal(ws.config()), "fleet:RevokeAgent", agent_address(opts.host),
+                   revoked.entries.front().attributes.value("serial", ""), "ok",
+                   "serials " + serials + " in the list of " + issuer + " (" + opts.reason + ")")});
   std::cout << "Revoked agent " << opts.host << " (certificate serial " << serials
             << "): keyform serve refuses its next request. "
             << (revoked.crl_signed ? "The CRL of " + issuer + " lists it. "
