@@ -9,6 +9,8 @@
 #include <random>
 #include <thread>
 
+#include "fleet/agent_credentials.h"
+#include "fleet/agent_renewal.h"
 #include "fleet/enrollment.h"
 #include "fleet/failover.h"
 #include "fleet/host_key_agent.h"
@@ -25,60 +27,6 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-fs::path identity_dir(const fs::path& dir) { return dir / "identity"; }
-
-// The server's refusal as one line: "403 denied: <message>".
-std::string refusal_of(const HttpsResult& r) {
-  std::string code, message;
-  try {
-    json j = json::parse(r.body);
-    code = j.value("error", "");
-    message = j.value("message", "");
-  } catch (const json::exception&) {
-    message = "(no JSON error body)";
-  }
-  return std::to_string(r.status) + " " + code + ": " + message;
-}
-
-struct Identity {
-  ClientTls tls;
-  std::vector<std::string> servers;
-  std::string host;
-};
-
-// The replica that answered last, across passes of this process.
-size_t preferred_server = 0;
-
-Identity load_identity(const fs::path& dir) {
-  const fs::path at = identity_dir(dir);
-  if (!fs::exists(at / "agent.crt"))
-    throw Error("no agent identity in " + at.string() + ": run keyform agent enroll first");
-  Identity id;
-  id.tls.server_ca_pem = read_file(at / "server-ca.pem");
-  id.tls.certificate_pem = read_file(at / "agent.crt");
-  id.tls.private_key_pem = read_secret_file(at / "agent.key");
-  json info = json::parse(read_file(at / "agent.json"));
-  for (const json& s : info.value("servers", json::array()))
-    id.servers.push_back(s.get<std::string>());
-  if (id.servers.empty()) id.servers.push_back(info.value("server", ""));
-  id.host = info.value("host", "");
-  return id;
-}
-
-// A GET or POST with the agent's identity, to the replica that answered
-// last and on failure (unreachable, 5xx) to the next (failover.h): a failed
-// request is tried again, never taken as an answer.
-HttpsResult call(const Identity& id, const std::string& method, const std::string& target,
-                 const std::string& body = "",
-                 std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  Failover f{id.servers, preferred_server % id.servers.size(), 3, {}};
-  HttpsResult r = send_with_failover(f, [&](const std::string& server) {
-    return https_request(server, method, target, body, id.tls, timeout);
-  });
-  preferred_server = f.preferred;
-  return r;
-}
 
 // A path the server sent, checked again here: no "..", nothing inside the
 // agent's own identity.
@@ -138,7 +86,7 @@ Pulled parse_deployment(const fs::path& dir, std::string& body) {
 // The deployment of a 200 body: its files as sent, or, for a certificate
 // whose key is made on this host, rendered from that key and the
 // certificate serve issues for it (host_key_agent.h).
-Pulled pull(const RunOptions& options, const Identity& id, const std::string& name,
+Pulled pull(const RunOptions& options, const AgentCredentials& id, const std::string& name,
             std::string& body, std::ostream& out) {
   // Only a host-key deployment (which holds no file contents) is parsed
   // here; any other goes to parse_deployment, which cleanses what it reads.
@@ -149,7 +97,7 @@ Pulled pull(const RunOptions& options, const Identity& id, const std::string& na
   HostKeyPull h = pull_host_key_deployment(
       options.dir, meta,
       [&](const std::string& csr) {
-        HttpsResult r = call(id, "POST", "/v1/targets/" + name + "/certificate", csr);
+        HttpsResult r = agent_request(id, "POST", "/v1/targets/" + name + "/certificate", csr);
         if (r.status != 200) throw Error("the certificate request was refused: " + refusal_of(r));
         return r.body;
       },
@@ -181,14 +129,15 @@ bool files_present(const Pulled& p) {
 
 // One pass over the targets `listed` (GET /v1/targets); true when every one
 // is in place.
-bool run_pass(const RunOptions& options, const Identity& id, const json& listed, FileSystem& files,
-              const DeployEffects& effects, std::ostream& out, std::ostream& err) {
+bool run_pass(const RunOptions& options, const AgentCredentials& id, const json& listed,
+              FileSystem& files, const DeployEffects& effects, std::ostream& out,
+              std::ostream& err) {
   const json targets = listed.value("targets", json::array());
   json deployed = load_deployed(options.dir);
   bool all_ok = true;
   for (const json& t : targets) {
     const std::string name = t.value("name", ""), address = t.value("target", "");
-    HttpsResult got = call(id, "GET", "/v1/targets/" + name);
+    HttpsResult got = agent_request(id, "GET", "/v1/targets/" + name);
     if (got.status != 200) {
       // Refused or not ready: nothing is written.
       err << address << ": refused: " << refusal_of(got) << "\n";
@@ -233,7 +182,7 @@ bool run_pass(const RunOptions& options, const Identity& id, const json& listed,
       err << address << ": failed: " << e.what() << "\n";
       all_ok = false;
     }
-    HttpsResult r = call(id, "POST", "/v1/targets/" + name + "/report", report.dump());
+    HttpsResult r = agent_request(id, "POST", "/v1/targets/" + name + "/report", report.dump());
     if (r.status != 200) {
       err << address << ": the report was refused: " << refusal_of(r) << "\n";
       all_ok = false;
@@ -243,12 +192,21 @@ bool run_pass(const RunOptions& options, const Identity& id, const json& listed,
 }
 
 // GET /v1/targets as JSON (throws naming a refusal). With `since`, a
-// long-poll: nullopt when the server answered 304 (nothing changed).
-std::optional<json> list_targets(const Identity& id, const std::string& since,
-                                 std::chrono::seconds wait) {
+// long-poll: nullopt when the server answered 304 (nothing changed). The
+// identity is renewed here when due (agent_renewal.h); `id` is then the new
+// one.
+std::optional<json> list_targets(const RunOptions& options, AgentCredentials& id,
+                                 const std::string& since, std::chrono::seconds wait,
+                                 std::ostream& out, std::ostream& err) {
   std::string target = "/v1/targets";
   if (!since.empty()) target += "?since=" + since + "&wait=" + std::to_string(wait.count());
-  HttpsResult listed = call(id, "GET", target, "", wait + std::chrono::seconds(30));
+  const auto timeout = wait + std::chrono::seconds(30);
+  HttpsResult listed = agent_request(id, "GET", target, "", timeout);
+  if (renew_identity_if_due(options.dir, id, listed, out, err)) {
+    id = load_credentials(options.dir);
+    if (listed.status != 200 && listed.status != 304)
+      listed = agent_request(id, "GET", target, "", timeout);
+  }
   if (listed.status == 304) return std::nullopt;
   if (listed.status != 200) throw Error("listing the targets refused: " + refusal_of(listed));
   try {
@@ -260,14 +218,16 @@ std::optional<json> list_targets(const Identity& id, const std::string& since,
 
 bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects& effects,
               std::ostream& out, std::ostream& err) {
-  const Identity id = load_identity(options.dir);
-  return run_pass(options, id, *list_targets(id, "", {}), files, effects, out, err);
+  AgentCredentials id = load_credentials(options.dir);
+  return run_pass(options, id, *list_targets(options, id, "", {}, out, err), files, effects, out,
+                  err);
 }
 
 // Whether a file deployed.json says was deployed is gone (a long-poll would
 // not notice: the server's revision did not move).
 bool deployed_file_missing(const fs::path& dir) {
-  for (const auto& [address, entry] : load_deployed(dir).items())
+  const json deployed = load_deployed(dir);
+  for (const auto& [address, entry] : deployed.items())
     for (const json& f : entry.value("files", json::array()))
       if (f.is_string() && !fs::is_regular_file(fs::symlink_status(f.get<std::string>())))
         return true;
@@ -328,9 +288,7 @@ void enroll_agent(const EnrollOptions& options, std::ostream& out) {
       << "): certificate serial " << x509::serial_hex(cert.get()) << ", valid until "
       << j.value("not_after", "") << ".\n";
   if (std::optional<UnixTime> server_time = parse_rfc3339(j.value("server_time", ""))) {
-    const auto local = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+    const UnixTime local = agent_clock();
     if (std::llabs(local - *server_time) > 60)
       out << "Warning: this host's clock differs from the server's by " << (local - *server_time)
           << " s; identity certificates are backdated only " << kIdentityBackdate / 60
@@ -354,9 +312,9 @@ int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects&
   while (!stop_requested) {
     bool ok = false;
     try {
-      const Identity id = load_identity(options.dir);
+      AgentCredentials id = load_credentials(options.dir);
       const auto asked = std::chrono::steady_clock::now();
-      std::optional<json> listed = list_targets(id, revision, wait);
+      std::optional<json> listed = list_targets(options, id, revision, wait, out, err);
       if (!listed) {
         if (deployed_file_missing(options.dir)) revision.clear();
         // Nothing changed: poll again at once, unless the server did not

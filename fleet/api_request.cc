@@ -55,6 +55,14 @@ Route route_request(std::string_view method, std::string_view target) {
   if (s.size() >= 2 && s[0] == "v1") {
     if (s.size() == 2 && s[1] == "health") return want("GET", {Endpoint::kHealth, ""});
     if (s.size() == 2 && s[1] == "enroll") return want("POST", {Endpoint::kEnroll, ""});
+    if (s.size() == 2 && s[1] == "renew") return want("POST", {Endpoint::kRenew, ""});
+    if (s.size() == 3 && s[1] == "access" && s[2] == "check")
+      return want("POST", {Endpoint::kAccessCheck, ""});
+    if (s.size() == 3 && s[1] == "secrets") {
+      if (!valid_name(s[2]))
+        throw ApiError(404, "unknown_endpoint", "\"" + shown(s[2]) + "\" is not a Secret name");
+      return want("GET", {Endpoint::kSecret, std::string(s[2])});
+    }
     if (s[1] == "targets") {
       if (s.size() == 2) return want("GET", {Endpoint::kTargets, ""});
       if (s.size() >= 3 && !valid_name(s[2]))
@@ -69,8 +77,9 @@ Route route_request(std::string_view method, std::string_view target) {
   }
   throw ApiError(404, "unknown_endpoint",
                  "no endpoint " + shown(target) +
-                     " (endpoints: /v1/health, /v1/enroll, /v1/targets, /v1/targets/NAME, "
-                     "/v1/targets/NAME/report, /v1/targets/NAME/certificate)");
+                     " (endpoints: /v1/health, /v1/enroll, /v1/renew, /v1/targets, "
+                     "/v1/targets/NAME, /v1/targets/NAME/report, /v1/targets/NAME/certificate, "
+                     "/v1/secrets/NAME, /v1/access/check)");
 }
 
 std::string endpoint_action(Endpoint e) {
@@ -87,6 +96,12 @@ std::string endpoint_action(Endpoint e) {
       return "fleet:ReportDeployment";
     case Endpoint::kCertificate:
       return "fleet:IssueHostCertificate";
+    case Endpoint::kRenew:
+      return "fleet:RenewIdentity";
+    case Endpoint::kSecret:
+      return "secret:GetSecretValue";
+    case Endpoint::kAccessCheck:
+      return "fleet:CheckAccess";
   }
   return "fleet:Unknown";
 }

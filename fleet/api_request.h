@@ -22,6 +22,10 @@ inline constexpr size_t kMaxRequestBody = 64 * 1024;
 struct Peer {
   AgentIdentity identity;
   std::string serial;  // the certificate's serial, lower-case hex
+  // Its validity. The TLS layer lets a certificate outside it through (an
+  // expired agent may still renew); serve judges it with its own clock.
+  int64_t not_before = 0;
+  int64_t not_after = 0;
 };
 
 struct ApiRequest {
@@ -63,11 +67,22 @@ class ApiError : public Error {
 
 ApiResponse error_response(int status, const std::string& code, const std::string& message);
 
-enum class Endpoint { kHealth, kEnroll, kTargets, kTarget, kReport, kCertificate };
+enum class Endpoint {
+  kHealth,
+  kEnroll,
+  kTargets,
+  kTarget,
+  kReport,
+  kCertificate,
+  kRenew,
+  kSecret,
+  kAccessCheck,
+};
 
 struct Route {
   Endpoint endpoint;
-  std::string target_name;  // kTarget, kReport, kCertificate: the DeploymentTarget's name
+  // kTarget, kReport, kCertificate: the DeploymentTarget's name; kSecret: the Secret's
+  std::string target_name;
 };
 
 // Maps method and path (the query is ignored) to an endpoint. Throws

@@ -29,6 +29,18 @@ x509::CsrPtr parse_agent_csr(std::string_view pem) {
   return csr;
 }
 
+nlohmann::json identity_answer(const AgentIdentity& who, const IssuedIdentity& issued,
+                               UnixTime now) {
+  return {{"identity", who.uri()},
+          {"principal", who.principal()},
+          {"host", who.host},
+          {"serial", issued.agent.attributes.value("serial", "")},
+          {"not_after", issued.agent.attributes.value("not_after", "")},
+          {"certificate", issued.certificate_pem},
+          {"ca", issued.ca_pem},
+          {"server_time", format_rfc3339(now)}};
+}
+
 IssuedIdentity issue_agent_identity(const Config& config, const State& state, Keyring& keyring,
                                     const AgentIdentity& who, X509_REQ* csr, UnixTime now) {
   const std::string& ca_address = config.project.fleet.agent_ca;

@@ -3,6 +3,7 @@
 // server checks the request's signature (the agent holds the key) and issues
 // the identity certificate with the agent CA (spec.fleet.agentCA). The
 // certificate's names come from the join token, never from the request.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,10 @@ struct IssuedIdentity {
   std::string ca_pem;      // the agent CA's certificate (the agent's chain)
   RecordedResource agent;  // FleetAgent/<host>
 };
+
+// The answer to an enrolment or a renewal (docs/fleet.md, POST /v1/enroll).
+nlohmann::json identity_answer(const AgentIdentity& who, const IssuedIdentity& issued,
+                               UnixTime now);
 
 // Issues `who`'s identity certificate for the key of `csr`, signed by the
 // project's agent CA as recorded in `state`. Throws keyform::Error when the

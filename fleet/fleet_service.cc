@@ -2,10 +2,13 @@
 
 #include <openssl/crypto.h>
 
+#include "fleet/agent_revocation.h"
 #include "fleet/enrollment.h"
 #include "fleet/host_certificate.h"
+#include "fleet/identity_renewal.h"
 #include "fleet/join_token.h"
 #include "fleet/long_poll.h"
+#include "fleet/reader_api.h"
 #include "providers/deploy/deployment_target.h"
 #include "providers/pki/host_key.h"
 #include "providers/secrets/secret_versions.h"
@@ -88,6 +91,7 @@ AgentIdentity authenticate(const State& state, const std::optional<Peer>& peer,
                    "agent " + who.host + " was revoked at " +
                        agent->attributes.value("revoked", "") +
                        " (keyform agent revoke); enrol it again with a new token");
+  refuse_revoked_serial(state, *agent, peer->serial);
   if (agent->attributes.value("serial", "") != peer->serial)
     throw ApiError(403, "superseded_identity",
                    "this certificate (serial " + peer->serial + ") is not the newest identity of " +
@@ -139,6 +143,10 @@ ApiResponse FleetService::handle(const ApiRequest& request) {
 }
 
 ApiResponse FleetService::dispatch(const Route& route, const ApiRequest& request) {
+  if (route.endpoint != Endpoint::kRenew && route.endpoint != Endpoint::kEnroll &&
+      route.endpoint != Endpoint::kHealth)
+    refuse_out_of_validity(request.peer, env_.now(),
+                           [this] { return renewal_grace(env_.load_config()); });
   switch (route.endpoint) {
     case Endpoint::kHealth:
       return {200, json{{"status", "ok"}, {"time", format_rfc3339(env_.now())}}.dump(), 0};
@@ -152,6 +160,12 @@ ApiResponse FleetService::dispatch(const Route& route, const ApiRequest& request
       return report(request, route.target_name);
     case Endpoint::kCertificate:
       return issue_host_certificate(env_, store_, request, route.target_name);
+    case Endpoint::kRenew:
+      return renew_identity(env_, store_, request);
+    case Endpoint::kSecret:
+      return read_secret(env_, store_, request, route.target_name);
+    case Endpoint::kAccessCheck:
+      return check_access(env_, store_, request);
   }
   throw ApiError(404, "unknown_endpoint", "no such endpoint");
 }
@@ -188,17 +202,7 @@ ApiResponse FleetService::enroll(const ApiRequest& request) {
   const std::string serial = issued.agent.attributes.value("serial", "");
   audit({env_.audit_record(who.principal(), "fleet:Enroll", issued.agent.address(), serial, "ok",
                            "agent " + who.host + ": enrolled as " + who.uri())});
-  return {200,
-          json{{"identity", who.uri()},
-               {"principal", who.principal()},
-               {"host", who.host},
-               {"serial", serial},
-               {"not_after", issued.agent.attributes.value("not_after", "")},
-               {"certificate", issued.certificate_pem},
-               {"ca", issued.ca_pem},
-               {"server_time", format_rfc3339(now)}}
-              .dump(),
-          0};
+  return {200, identity_answer(who, issued, now).dump(), 0};
 }
 
 ApiResponse FleetService::list_targets(const ApiRequest& request) {

@@ -26,21 +26,24 @@ State FleetStore::read() {
   return backend_.load().state;
 }
 
-std::vector<RecordedResource> FleetStore::write(const Change& change, UnixTime now) {
+std::vector<RecordedResource> FleetStore::write(const Change& change, UnixTime now,
+                                                std::string_view also_kind) {
   auto held = lock(LockMode::kExclusive);
   State state = backend_.load().state;
   std::vector<RecordedResource> entries = change(state);
-  record_fleet_entries(backend_, state, entries, now);
+  record_fleet_entries(backend_, state, entries, now, also_kind);
   return entries;
 }
 
 void record_fleet_entries(Backend& backend, State& state,
-                          const std::vector<RecordedResource>& entries, UnixTime now) {
+                          const std::vector<RecordedResource>& entries, UnixTime now,
+                          std::string_view also_kind) {
   if (entries.empty()) return;
   std::vector<JournalRecord> records;
   const std::string action_id = "fleet-" + random_id(8);
   for (const RecordedResource& e : entries) {
-    if (!is_fleet_record(e.kind)) throw Error("the fleet cannot record " + e.address());
+    if (!is_fleet_record(e.kind) && (also_kind.empty() || e.kind != also_kind))
+      throw Error("the fleet cannot record " + e.address());
     JournalRecord r;
     r.type = JournalRecord::Type::kDone;
     r.action_id = action_id;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "state/backend.h"
@@ -35,8 +36,11 @@ class FleetStore {
   // Under the exclusive lock: `change` sees the state and returns the fleet
   // records to write (possibly none); they are recorded in one batch before
   // the lock is released. Returns what was recorded.
+  // `also_kind` admits entries of one more kind (agent revoke writes the
+  // agent CA's revocation list: "CertificateAuthority").
   using Change = std::function<std::vector<RecordedResource>(const State&)>;
-  std::vector<RecordedResource> write(const Change& change, UnixTime now);
+  std::vector<RecordedResource> write(const Change& change, UnixTime now,
+                                      std::string_view also_kind = {});
 
   Backend& backend() { return backend_; }
 
@@ -52,6 +56,7 @@ class FleetStore {
 // folds them into `state`: the one place the fleet writes the state.
 // Entries must be fleet records (state/fleet_records.h).
 void record_fleet_entries(Backend& backend, State& state,
-                          const std::vector<RecordedResource>& entries, UnixTime now);
+                          const std::vector<RecordedResource>& entries, UnixTime now,
+                          std::string_view also_kind = {});
 
 }  // namespace keyform::fleet

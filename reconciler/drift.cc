@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "reconciler/fleet_drift.h"
 #include "state/fleet_records.h"
 
 namespace keyform {
@@ -66,6 +67,14 @@ DriftReport observe_drift(const Config& config, const State& state,
     e.status = o.status;
     e.details = std::move(o.details);
     report.entries.push_back(std::move(e));
+  }
+  // Targets with hosts are written by agents; their inventory is observed.
+  if (kinds.empty() || std::find(kinds.begin(), kinds.end(), "DeploymentTarget") != kinds.end()) {
+    for (DriftEntry& e : observe_fleet_inventory(config, state, now))
+      report.entries.push_back(std::move(e));
+    std::stable_sort(
+        report.entries.begin(), report.entries.end(),
+        [](const DriftEntry& a, const DriftEntry& b) { return a.address < b.address; });
   }
   return report;
 }

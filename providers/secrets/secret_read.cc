@@ -68,4 +68,17 @@ SecretBytes read_secret_version(const State& state, const std::string& address, 
   return read_secret_version(*secret, keyring, which);
 }
 
+SelectedVersion selected_version(const RecordedResource* secret, const VersionSelector& which) {
+  SelectedVersion out{which.version_id, which.stage};
+  if (!secret) return out;
+  if (out.id.empty()) {
+    if (const nlohmann::json* v = version_with_stage(secret->attributes, which.stage))
+      out.id = v->value("id", "");
+  } else if (const nlohmann::json* v = find_version(secret->attributes, out.id)) {
+    const nlohmann::json stages = v->value("stages", nlohmann::json::array());
+    out.stage = stages.empty() ? "" : stages[0].get<std::string>();
+  }
+  return out;
+}
+
 }  // namespace keyform::secrets

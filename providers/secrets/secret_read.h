@@ -16,6 +16,16 @@ struct VersionSelector {
   std::string field;              // one member of a fields/certificate value; "" for the whole
 };
 
+// The version id and stage `which` selects in the recorded Secret (for the
+// audit record and the secret:VersionStage condition): the version id as
+// given or found by stage, and the stage as given or the version's first.
+// Empty parts when the Secret or the version is not recorded.
+struct SelectedVersion {
+  std::string id;
+  std::string stage;
+};
+SelectedVersion selected_version(const RecordedResource* secret, const VersionSelector& which);
+
 // Opens the selected version of the Secret at `address` in `state`.
 // Throws keyform::Error, naming the address, stage, version or field but
 // never the value, when: the address is not a recorded Secret, it is

@@ -3,8 +3,9 @@
 // decided it. Exit 0 for ALLOW, 2 for DENY, 1 for a malformed request.
 #include <iostream>
 
-#include "providers/policy/evaluate.h"
+#include "providers/policy/decision_json.h"
 #include "reconciler/cli/commands.h"
+#include "reconciler/cli/reader_options.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -15,22 +16,8 @@ struct AccessCheck {
   std::string principal, action, resource;
   std::vector<std::string> context;  // KEY=VALUE
   bool json = false;
+  fleet::ReaderOptions server;  // --server: serve decides for the caller's certificate
 };
-
-nlohmann::json decision_json(const policy::Decision& d) {
-  nlohmann::json j = {{"decision", d.allowed ? "ALLOW" : "DENY"},
-                      {"principal", d.principal},
-                      {"action", d.action},
-                      {"resource", d.resource},
-                      {"because", d.because()}};
-  if (d.basis == policy::Decision::Basis::kStatement)
-    j["statement"] = {{"policy", d.policy},
-                      {"sid", d.sid},
-                      {"file", d.pos.file},
-                      {"line", d.pos.line},
-                      {"column", d.pos.column}};
-  return j;
-}
 
 int run_check(const GlobalOptions& global, const AccessCheck& opts) {
   policy::Context context;
@@ -43,18 +30,29 @@ int run_check(const GlobalOptions& global, const AccessCheck& opts) {
           kv + "\")");
     context[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+  if (!opts.server.server.empty() || !opts.server.dir.empty() || !opts.server.cert.empty()) {
+    if (!opts.principal.empty())
+      throw Error(
+          "--principal is for simulation; with --server the principal is the certificate's");
+    const nlohmann::json answer =
+        fleet::remote_access_check(opts.server, opts.action, opts.resource, context);
+    if (opts.json) {
+      nlohmann::json shown = answer;
+      shown.erase("text");
+      std::cout << shown.dump(2) << "\n";
+    } else {
+      std::cout << answer.value("text", "");
+    }
+    return answer.value("decision", "") == "ALLOW" ? kExitOk : kExitChanges;
+  }
+  if (opts.principal.empty()) throw Error("--principal is required (or --server, as a caller)");
   Workspace ws(global);
   policy::Decision d =
       policy::authorize(ws.config(), opts.principal, opts.action, opts.resource, context);
-  if (opts.json) {
-    nlohmann::json j = decision_json(d);
-    j["steps"] = nlohmann::json::array();
-    for (const policy::Decision& s : d.steps) j["steps"].push_back(decision_json(s));
-    std::cout << j.dump(2) << "\n";
-  } else {
-    std::cout << (d.allowed ? "ALLOW" : "DENY") << ": " << d.because() << "\n";
-    for (const policy::Decision& s : d.steps) std::cout << "  " << s.str() << "\n";
-  }
+  if (opts.json)
+    std::cout << policy::decision_json(d).dump(2) << "\n";
+  else
+    std::cout << policy::decision_text(d);
   return d.allowed ? kExitOk : kExitChanges;
 }
 
@@ -68,7 +66,8 @@ void register_access(CLI::App& app, const GlobalOptions& global, Runner* run) {
       "check",
       "Whether PRINCIPAL may do ACTION on RESOURCE, and which statement decides it "
       "(exit 0 ALLOW, 2 DENY)");
-  check->add_option("--principal", opts->principal, "account:<id>/role:<name>")->required();
+  check->add_option("--principal", opts->principal,
+                    "account:<id>/role:<name> (not with --server: the certificate's is asked)");
   check->add_option("--action", opts->action, "e.g. secret:GetSecretValue, kms:Decrypt")
       ->required();
   check->add_option("--resource", opts->resource, "e.g. Secret/web-tls, KmsKey/main")->required();
@@ -76,6 +75,7 @@ void register_access(CLI::App& app, const GlobalOptions& global, Runner* run) {
                     "A condition key's value for the request, KEY=VALUE (repeatable), e.g. "
                     "pki:Template=EndEntityServerAuthCertificate");
   check->add_flag("--json", opts->json, "The decision as JSON");
+  add_reader_options(check, opts->server);
   check->callback(
       [&global, run, opts] { *run = [&global, opts] { return run_check(global, *opts); }; });
 }

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "fleet/agent.h"
+#include "fleet/agent_revocation.h"
 #include "fleet/fleet_store.h"
 #include "fleet/join_token.h"
 #include "providers/deploy/process_runner.h"
@@ -12,6 +13,7 @@
 #include "reconciler/cli/commands.h"
 #include "state/fleet_records.h"
 #include "util/error.h"
+#include "util/file_io.h"
 
 namespace keyform::cli {
 
@@ -20,7 +22,9 @@ namespace {
 struct AgentCommand {
   std::string principal, host, ttl = "1h";  // token; host also for revoke
   fleet::EnrollOptions enroll;
-  std::string dir;  // run
+  std::string reason = "cessationOfOperation";  // revoke
+  std::string token_file;                       // enroll: a file holding the token, "-" for stdin
+  std::string dir;                              // run
   bool once = false;
   std::string interval = "30s";
 };
@@ -66,30 +70,50 @@ int run_token(const GlobalOptions& global, const AgentCommand& opts) {
 int run_revoke(const GlobalOptions& global, const AgentCommand& opts) {
   Workspace ws(global);
   const UnixTime now = ws.now();
-  std::string serial;
-  fleet::FleetStore(ws.backend(), "agent revoke")
-      .write(
-          [&](const State& state) {
-            const RecordedResource* found = state.find(agent_address(opts.host));
-            if (!found) throw Error("no agent is enrolled as host " + opts.host);
-            if (found->attributes.contains("revoked"))
-              throw Error("agent " + opts.host + " was revoked already, at " +
-                          found->attributes.value("revoked", ""));
-            RecordedResource agent = *found;
-            agent.attributes["revoked"] = format_rfc3339(now);
-            agent.updated_at = now;
-            serial = agent.attributes.value("serial", "");
-            return std::vector<RecordedResource>{agent};
-          },
-          now);
-  append_audit(ws.backend(), {audit_record(apply_principal(ws.config()), "fleet:RevokeAgent",
-                                           agent_address(opts.host), serial, "ok", "")});
-  std::cout << "Revoked agent " << opts.host << " (certificate serial " << serial
-            << "): keyform serve refuses its next request. Enrol it again with a new token.\n";
+  fleet::AgentRevocation revoked;
+  fleet::FleetStore store(ws.backend(), "agent revoke");
+  const State before = store.read();
+  Keyring keyring(ws.root_key(before), ws.backend().objects());
+  store.write(
+      [&](const State& state) {
+        revoked = fleet::revoke_agent(ws.config(), state, keyring, opts.host, opts.reason, now);
+        return revoked.entries;
+      },
+      now, "CertificateAuthority");
+  std::string serials;
+  for (const std::string& s : revoked.serials) serials += (serials.empty() ? "" : ", ") + s;
+  const std::string issuer = revoked.entries.back().address();
+  append_audit(ws.backend(),
+               {audit_record(
+                   apply_principal(ws.config()), "fleet:RevokeAgent", agent_address(opts.host),
+                   revoked.entries.front().attributes.value("serial", ""), "ok",
+                   "serials " + serials + " in the list of " + issuer + " (" + opts.reason + ")")});
+  std::cout << "Revoked agent " << opts.host << " (certificate serial " << serials
+            << "): keyform serve refuses its next request. "
+            << (revoked.crl_signed ? "The CRL of " + issuer + " lists it. "
+                                   : issuer + " keeps no CRL (crl.enabled): its list holds it. ")
+            << "Enrol it again with a new token.\n";
   return kExitOk;
 }
 
-int run_enroll(const AgentCommand& opts) {
+// The join token from --token-file (so it does not show in ps): its first
+// line, "-" reading standard input.
+std::string read_token_file(const std::string& file) {
+  std::string text;
+  if (file == "-")
+    std::getline(std::cin, text);
+  else
+    text = read_file(file);
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  if (text.empty()) throw Error("--token-file " + file + ": it holds no token");
+  return text;
+}
+
+int run_enroll(AgentCommand opts) {
+  if (opts.enroll.token.empty() == opts.token_file.empty())
+    throw Error("give the join token with --token-file FILE (or - for stdin), or --token");
+  if (!opts.token_file.empty()) opts.enroll.token = read_token_file(opts.token_file);
   fleet::enroll_agent(opts.enroll, std::cout);
   return kExitOk;
 }
@@ -135,7 +159,10 @@ void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run) {
                    "https://HOST:PORT of keyform serve; repeat it for each replica (tried in "
                    "order, the next on failure)")
       ->required();
-  enroll->add_option("--token", opts->enroll.token, "The join token")->required();
+  enroll->add_option("--token", opts->enroll.token,
+                     "The join token (visible to other users in ps: prefer --token-file)");
+  enroll->add_option("--token-file", opts->token_file,
+                     "A file holding the join token, - for standard input");
   enroll
       ->add_option("--server-ca", opts->enroll.server_ca_file,
                    "PEM file of the CA that issued the server's certificate")
@@ -156,6 +183,11 @@ void register_agent(CLI::App& app, const GlobalOptions& global, Runner* run) {
 
   CLI::App* revoke = cmd->add_subcommand("revoke", "Cut an agent off: serve refuses it at once");
   revoke->add_option("host", opts->host, "The host name it enrolled as")->required();
+  revoke
+      ->add_option("--reason", opts->reason,
+                   "The CRL's reason: cessationOfOperation (default), keyCompromise or "
+                   "unspecified")
+      ->check(CLI::IsMember({"cessationOfOperation", "keyCompromise", "unspecified"}));
   revoke->callback(
       [&global, run, opts] { *run = [&global, opts] { return run_revoke(global, *opts); }; });
 }

@@ -11,6 +11,7 @@
 #include "providers/secrets/secret_versions.h"
 #include "reconciler/cli/audit_trail.h"
 #include "reconciler/cli/commands.h"
+#include "reconciler/cli/reader_options.h"
 #include "util/error.h"
 
 namespace keyform::cli {
@@ -21,8 +22,16 @@ struct SecretCommand {
   std::string address;
   secrets::VersionSelector which;
   bool json = false;
-  std::string principal;  // --as; "" acts as the project's owner
+  std::string principal;        // --as; "" acts as the project's owner
+  fleet::ReaderOptions server;  // --server: serve reads as the caller's certificate says
 };
+
+void print_value(const SecretBytes& value) {
+  std::cout.write(reinterpret_cast<const char*>(value.data()),
+                  static_cast<std::streamsize>(value.size()));
+  if (isatty(STDOUT_FILENO)) std::cout << "\n";
+  std::cout.flush();
+}
 
 // A refused read, already audited as "denied".
 struct DeniedRead : Error {
@@ -67,6 +76,13 @@ int run_versions(const GlobalOptions& global, const SecretCommand& opts) {
 int run_get(const GlobalOptions& global, const SecretCommand& opts) {
   if (!opts.which.version_id.empty() && opts.which.stage != "CURRENT")
     throw Error("give --stage or --version, not both");
+  if (!opts.server.server.empty() || !opts.server.dir.empty() || !opts.server.cert.empty()) {
+    // The caller is its certificate's principal; there is nothing to claim.
+    if (!opts.principal.empty())
+      throw Error("--as is for local reads; with --server the principal is the certificate's");
+    print_value(fleet::fetch_secret(opts.server, opts.address, opts.which));
+    return kExitOk;
+  }
   Workspace ws(global);
   auto loaded = ws.load_state(LockMode::kShared, "secret get");
   const State& state = loaded.state();
@@ -75,11 +91,7 @@ int run_get(const GlobalOptions& global, const SecretCommand& opts) {
   keyring.set_key_states(state);
   const std::string principal =
       opts.principal.empty() ? apply_principal(ws.config()) : opts.principal;
-  SecretBytes value = read_secret_for_cli(ws, state, principal, opts.address, keyring, opts.which);
-  std::cout.write(reinterpret_cast<const char*>(value.data()),
-                  static_cast<std::streamsize>(value.size()));
-  if (isatty(STDOUT_FILENO)) std::cout << "\n";
-  std::cout.flush();
+  print_value(read_secret_for_cli(ws, state, principal, opts.address, keyring, opts.which));
   return kExitOk;
 }
 
@@ -90,16 +102,9 @@ SecretBytes read_secret_for_cli(Workspace& ws, const State& state, const std::st
                                 const secrets::VersionSelector& which) {
   // The version id the record names (the selected one, when it exists),
   // and its stage for the secret:VersionStage condition.
-  std::string version = which.version_id, stage = which.stage;
-  if (const RecordedResource* r = state.find(address)) {
-    if (version.empty()) {
-      if (const nlohmann::json* v = secrets::version_with_stage(r->attributes, which.stage))
-        version = v->value("id", "");
-    } else if (const nlohmann::json* v = secrets::find_version(r->attributes, version)) {
-      const nlohmann::json stages = v->value("stages", nlohmann::json::array());
-      stage = stages.empty() ? "" : stages[0].get<std::string>();
-    }
-  }
+  const secrets::SelectedVersion selected = secrets::selected_version(state.find(address), which);
+  const std::string& version = selected.id;
+  const std::string& stage = selected.stage;
   policy::Context context;
   if (!stage.empty()) context["secret:VersionStage"] = stage;
   // A project without an account has no policies to ask: whoever holds the
@@ -163,6 +168,7 @@ void register_secret(CLI::App& app, const GlobalOptions& global, Runner* run) {
   g->add_option("--field", get->which.field, "One field of a fields or certificate value");
   g->add_option("--as", get->principal,
                 "Read as this principal (account:ID/role:NAME); default: the project's owner");
+  add_reader_options(g, get->server);
   g->callback([&global, run, get] { *run = [&global, get] { return run_get(global, *get); }; });
 }
 

@@ -314,6 +314,8 @@ class Loader {
       p.fleet.agent_ca = f.value("agentCA", "");
       p.fleet.server_certificate = f.value("serverCertificate", "");
       p.fleet.agent_validity = f.value("agentValidity", "30d");
+      p.fleet.renewal_grace = f.value("renewalGrace", "7d");
+      p.fleet.report_window = f.value("reportWindow", "1h");
     }
     project_node_ = doc;
   }

@@ -50,6 +50,11 @@ struct FleetSettings {
   std::string agent_ca;  // "CertificateAuthority/agents"; "" when the project has no fleet
   std::string server_certificate;  // "Certificate/serve"; "" when not given
   std::string agent_validity = "30d";
+  // How long after expiry an agent may still renew its identity (docs/fleet.md).
+  std::string renewal_grace = "7d";
+  // A host of a target with spec.hosts that has not reported for longer is
+  // reported by drift.
+  std::string report_window = "1h";
 };
 
 struct Project {

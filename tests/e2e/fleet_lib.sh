@@ -10,7 +10,8 @@
 #   stop_serves         ends every serve started, and every process given to
 #                       kill_on_exit PID (also done on exit)
 #   fleet_example       the fleet example, initialised and applied: sets $ex,
-#                       and $WORK/root.pem (what agents check serve with)
+#                       $WORK/root.pem (what agents check serve with) and
+#                       $WORK/agents.pem (the CA of the agents' identities)
 #   agent ARGS...       keyform agent, output to $LOG and $WORK/last.*; sets $rc
 #   token PRINCIPAL HOST [ARGS...]
 #                       prints a join token of the project in $ex
@@ -65,6 +66,8 @@ fleet_example() {
   init_and_apply "$ex"
   kf "$ex" show CertificateAuthority/root --json >/dev/null
   jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
+  kf "$ex" show CertificateAuthority/agents --json >/dev/null
+  jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/agents.pem"
 }
 
 agent() {

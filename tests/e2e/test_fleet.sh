@@ -8,8 +8,7 @@
 # clearly and change nothing.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fleet_lib.sh"
-ex=$(use_example fleet)
-init_and_apply "$ex"
+fleet_example
 B=account:444455556666/role:apache
 C=account:777788889999/role:apache
 
@@ -19,11 +18,6 @@ kf "$ex" plan --detailed-exitcode
 expect_rc 0
 expect_output 'agents +DeploymentTarget/web-tls'
 expect_output 'written by keyform agent on hosts web-\*'
-
-kf "$ex" show CertificateAuthority/root --json >/dev/null
-jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/root.pem"
-kf "$ex" show CertificateAuthority/agents --json >/dev/null
-jq -r .attributes.certificate_pem "$WORK/last.out" >"$WORK/agents.pem"
 
 start_serve "$ex"
 

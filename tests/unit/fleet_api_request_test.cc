@@ -24,6 +24,18 @@ TEST(FleetApiRequest, RoutesEachEndpoint) {
   Route r = route_request("POST", "/v1/targets/web-b/report");
   EXPECT_EQ(r.endpoint, Endpoint::kReport);
   EXPECT_EQ(r.target_name, "web-b");
+  EXPECT_EQ(route_request("POST", "/v1/renew").endpoint, Endpoint::kRenew);
+  Route secret = route_request("GET", "/v1/secrets/web-tls?stage=CURRENT");
+  EXPECT_EQ(secret.endpoint, Endpoint::kSecret);
+  EXPECT_EQ(secret.target_name, "web-tls");
+  EXPECT_EQ(route_request("POST", "/v1/access/check").endpoint, Endpoint::kAccessCheck);
+}
+
+TEST(FleetApiRequest, ReaderEndpointsRefuseOtherMethodsAndNames) {
+  EXPECT_EQ(status_of([] { route_request("GET", "/v1/renew"); }), 405);
+  EXPECT_EQ(status_of([] { route_request("POST", "/v1/secrets/web"); }), 405);
+  EXPECT_EQ(status_of([] { route_request("GET", "/v1/secrets/Web_Tls"); }), 404);
+  EXPECT_EQ(status_of([] { route_request("GET", "/v1/access/check"); }), 405);
 }
 
 TEST(FleetApiRequest, RoutesAHostCertificateRequest) {
