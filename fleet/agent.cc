@@ -127,17 +127,33 @@ bool files_present(const Pulled& p) {
   return true;
 }
 
-// One pass over the targets `listed` (GET /v1/targets); true when every one
-// is in place.
-bool run_pass(const RunOptions& options, const AgentCredentials& id, const json& listed,
-              FileSystem& files, const DeployEffects& effects, std::ostream& out,
-              std::ostream& err) {
+struct PassResult {
+  bool ok = true;  // every target in place
+  // A rollout holds a target back (serve answered rollout_paused or
+  // rollout_halted): not a failure of this host; list again after this.
+  std::chrono::seconds held{0};
+};
+
+// One pass over the targets `listed` (GET /v1/targets).
+PassResult run_pass(const RunOptions& options, const AgentCredentials& id, const json& listed,
+                    FileSystem& files, const DeployEffects& effects, std::ostream& out,
+                    std::ostream& err) {
   const json targets = listed.value("targets", json::array());
   json deployed = load_deployed(options.dir);
-  bool all_ok = true;
+  PassResult result;
+  bool& all_ok = result.ok;
   for (const json& t : targets) {
     const std::string name = t.value("name", ""), address = t.value("target", "");
     HttpsResult got = agent_request(id, "GET", "/v1/targets/" + name);
+    if (const std::string code = refusal_code(got);
+        got.status == 409 && (code == "rollout_paused" || code == "rollout_halted")) {
+      // Nothing is written: this host keeps what it has and asks again.
+      const int after = std::clamp(std::atoi(got.retry_after.c_str()), 1, 3600);
+      out << address << ": waiting: " << refusal_of(got) << "\n";
+      result.held = std::max(result.held, std::chrono::seconds(after));
+      all_ok = false;
+      continue;
+    }
     if (got.status != 200) {
       // Refused or not ready: nothing is written.
       err << address << ": refused: " << refusal_of(got) << "\n";
@@ -188,7 +204,7 @@ bool run_pass(const RunOptions& options, const AgentCredentials& id, const json&
       all_ok = false;
     }
   }
-  return all_ok;
+  return result;
 }
 
 // GET /v1/targets as JSON (throws naming a refusal). With `since`, a
@@ -220,7 +236,8 @@ bool run_once(const RunOptions& options, FileSystem& files, const DeployEffects&
               std::ostream& out, std::ostream& err) {
   AgentCredentials id = load_credentials(options.dir);
   return run_pass(options, id, *list_targets(options, id, "", {}, out, err), files, effects, out,
-                  err);
+                  err)
+      .ok;
 }
 
 // Whether a file deployed.json says was deployed is gone (a long-poll would
@@ -236,6 +253,13 @@ bool deployed_file_missing(const fs::path& dir) {
 
 volatile std::sig_atomic_t stop_requested = 0;
 void on_stop(int) { stop_requested = 1; }
+
+void sleep_unless_stopped(double seconds) {
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  while (!stop_requested && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
 
 }  // namespace
 
@@ -324,7 +348,16 @@ int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects&
         continue;
       }
       const std::string next = listed->value("revision", "");
-      ok = run_pass(options, id, *listed, files, effects, out, err);
+      const PassResult pass = run_pass(options, id, *listed, files, effects, out, err);
+      ok = pass.ok;
+      if (pass.held.count() > 0) {
+        // A rollout's wait is not a failure: no back-off, the list again
+        // after serve's Retry-After (with jitter).
+        revision.clear();
+        std::uniform_real_distribution<double> jitter(1.0, 1.5);
+        sleep_unless_stopped(static_cast<double>(pass.held.count()) * jitter(rng));
+        continue;
+      }
       // A server without long-polls (no revision, or the same one) answers at
       // once: wait the interval then, as a failure would.
       if (ok && !next.empty() && next != revision) {
@@ -343,10 +376,7 @@ int run_agent(const RunOptions& options, FileSystem& files, const DeployEffects&
     const double base = std::min<double>(
         static_cast<double>(options.interval.count()) * static_cast<double>(1 << failures), 3600.0);
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    const auto pause = std::chrono::milliseconds(static_cast<int64_t>(base * jitter(rng) * 1000));
-    const auto until = std::chrono::steady_clock::now() + pause;
-    while (!stop_requested && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    sleep_unless_stopped(base * jitter(rng));
   }
   return 0;
 }

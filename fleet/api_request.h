@@ -44,7 +44,7 @@ struct ApiRequest {
 struct ApiResponse {
   int status = 200;
   std::string body;     // JSON; may hold deployed file contents: cleansed after sending
-  int retry_after = 0;  // seconds, for 503
+  int retry_after = 0;  // seconds, for 503 and a paused or halted rollout (409)
   // A long-poll with nothing new yet: the server keeps the connection up to
   // this long and asks again when the state or config changes, or (with
   // may_park false) when the time is up. The response itself is the
@@ -55,14 +55,16 @@ struct ApiResponse {
 // A refusal with its status and a stable code: {"error": code, "message": ...}.
 class ApiError : public Error {
  public:
-  ApiError(int status, std::string code, const std::string& message)
-      : Error(message), status_(status), code_(std::move(code)) {}
+  ApiError(int status, std::string code, const std::string& message, int retry_after = 0)
+      : Error(message), status_(status), code_(std::move(code)), retry_after_(retry_after) {}
   int status() const { return status_; }
   const std::string& code() const { return code_; }
+  int retry_after() const { return retry_after_; }  // seconds; 0: no Retry-After
 
  private:
   int status_;
   std::string code_;
+  int retry_after_;
 };
 
 ApiResponse error_response(int status, const std::string& code, const std::string& message);

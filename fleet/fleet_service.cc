@@ -26,6 +26,21 @@ std::string inventory_address(const std::string& name) {
   return std::string(kFleetInventory) + "/" + name;
 }
 
+// The FleetInventory entry of DeploymentTarget/<name> as recorded, to change.
+RecordedResource inventory_entry(const State& state, const std::string& name) {
+  RecordedResource inv;
+  if (const RecordedResource* found = state.find(inventory_address(name))) inv = *found;
+  inv.kind = std::string(kFleetInventory);
+  inv.name = name;
+  inv.attributes["target"] = target_address(name);
+  return inv;
+}
+
+// Retry-After of a paused rollout (a place frees when a host reports) and
+// of a halted one (it waits on a person).
+constexpr int kPausedRetry = 5;
+constexpr int kHaltedRetry = 60;
+
 // Appends `"name":"<base64 of bytes>"` without leaving an uncleansed copy.
 void append_base64(std::string& out, const SecretBytes& bytes) {
   std::string b64 = base64_encode(bytes.data(), bytes.size());
@@ -121,6 +136,7 @@ ApiResponse FleetService::handle(const ApiRequest& request) {
     return dispatch(route, request);
   } catch (const ApiError& e) {
     response = error_response(e.status(), e.code(), e.what());
+    response.retry_after = e.retry_after();
   } catch (const StateBusy& e) {
     response = error_response(503, "busy", e.what());
     response.retry_after = 2;
@@ -262,6 +278,8 @@ ApiResponse FleetService::get_target(const ApiRequest& request, const std::strin
   } catch (const Error& e) {
     throw ApiError(409, "not_ready", e.what());
   }
+  if (std::optional<RolloutLimits> limits = rollout_limits(target))
+    admit_rollout(state, target, *limits, who, d.source_version);
   std::string body = deployment_body(target, d);
   const std::string detail = "agent " + who.host + ": sent " + std::to_string(d.files.size()) +
                              " file(s) of " + source + " " + d.source_version;
@@ -276,6 +294,34 @@ ApiResponse FleetService::get_target(const ApiRequest& request, const std::strin
   return {200, std::move(body), 0};
 }
 
+void FleetService::admit_rollout(const State& cached, const Resource& target,
+                                 const RolloutLimits& limits, const AgentIdentity& who,
+                                 const std::string& version) {
+  const UnixTime now = env_.now();
+  auto decide = [&](const State& state) {
+    RolloutDecision d = decide_rollout(target, limits, state, who.host, version, now);
+    if (d.verdict == RolloutVerdict::kPaused)
+      throw ApiError(409, "rollout_paused", d.message, kPausedRetry);
+    if (d.verdict == RolloutVerdict::kHalted)
+      throw ApiError(409, "rollout_halted", d.message, kHaltedRetry);
+    return d.verdict;
+  };
+  // The cached state turns most waiting hosts away without the lock; a place
+  // is taken on the state as it is under the exclusive lock.
+  if (decide(cached) != RolloutVerdict::kTakePlace) return;
+  store_.write(
+      [&](const State& state) -> std::vector<RecordedResource> {
+        if (decide(state) != RolloutVerdict::kTakePlace) return {};
+        RecordedResource inv = inventory_entry(state, target.name);
+        json& h = inv.attributes["hosts"][who.host];
+        h["principal"] = who.principal();
+        take_rollout_place(h, version, now + limits.timeout);
+        inv.updated_at = now;
+        return {inv};
+      },
+      now);
+}
+
 ApiResponse FleetService::report(const ApiRequest& request, const std::string& name) {
   const ReportBody body = parse_report_body(request.body);
   const ServeView view = env_.view(request.received);
@@ -286,12 +332,9 @@ ApiResponse FleetService::report(const ApiRequest& request, const std::string& n
       [&](const State& state) {
         who = authenticate(state, request.peer, request.peer_problem);
         assigned_target(config, name, who.host);
-        RecordedResource inv;
-        if (const RecordedResource* found = state.find(inventory_address(name))) inv = *found;
-        inv.kind = std::string(kFleetInventory);
-        inv.name = name;
-        inv.attributes["target"] = target_address(name);
+        RecordedResource inv = inventory_entry(state, name);
         json& h = inv.attributes["hosts"][who.host];
+        clear_rollout_place(h);
         h["principal"] = who.principal();
         h["reported"] = format_rfc3339(now);
         h["outcome"] = body.ok ? "ok" : "failed";

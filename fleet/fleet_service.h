@@ -13,6 +13,7 @@
 
 #include "fleet/api_request.h"
 #include "fleet/fleet_store.h"
+#include "fleet/rollout.h"
 #include "fleet/serve_cache.h"
 #include "reconciler/config/resource.h"
 #include "state/audit_log.h"
@@ -48,6 +49,11 @@ class FleetService {
   ApiResponse list_targets(const ApiRequest& request);
   ApiResponse get_target(const ApiRequest& request, const std::string& name);
   ApiResponse report(const ApiRequest& request, const std::string& name);
+  // Lets the pull of `version` of `target` through its rollout limits
+  // (rollout.h), recording the host's place when it takes one; throws
+  // ApiError 409 rollout_paused or rollout_halted with a Retry-After.
+  void admit_rollout(const State& cached, const Resource& target, const RolloutLimits& limits,
+                     const AgentIdentity& who, const std::string& version);
   void audit(std::vector<AuditRecord> records);
 
   ServiceEnvironment env_;

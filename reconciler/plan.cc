@@ -59,10 +59,11 @@ std::string plan_action_id(const std::string& lineage, uint64_t serial, const st
 namespace {
 
 // Only deployed files are repaired from drift: a certificate's expiry is
-// already planned as renew by its own diff.
+// already planned as renew by its own diff. A target with hosts is written
+// by its agents: the drift of its hosts is theirs to mend, not apply's.
 void repair_drift(const Resource& desired, const std::map<std::string, Observation>* observed,
                   Change* change) {
-  if (!observed || desired.kind != "DeploymentTarget") return;
+  if (!observed || desired.kind != "DeploymentTarget" || desired.spec.contains("hosts")) return;
   auto it = observed->find(desired.address());
   if (it == observed->end() || !it->second.drifted()) return;
   change->type = ActionType::kRepair;

@@ -321,6 +321,10 @@ class DeploymentTargetProvider : public Provider {
         error("/spec/verify/tls/address", e.what());
       }
     }
+    if (r.spec.contains("rollout") && target_hosts(r).empty())
+      error("/spec/rollout",
+            "rollout limits need spec.hosts: without hosts, apply writes this target itself, "
+            "at once");
     std::filesystem::path state_dir = config_path(config, config.project.backend_path);
     std::set<std::string> seen;
     auto files = deployed_files(r);

@@ -49,6 +49,10 @@ void validate_host_key_users(const Config& config, const ConfigDiagnosticSink& e
                   r.address() + " has no hosts");
         continue;
       }
+      if (r.spec.contains("rollout"))
+        error(i, "/spec/rollout",
+              source + why + ": each host asks for its own certificate when its own is due, " +
+                  "so " + r.address() + " cannot have rollout limits");
       const auto files = r.spec.value("files", nlohmann::json::array());
       for (size_t j = 0; j < files.size(); ++j) {
         const std::string content = files[j].value("content", "");

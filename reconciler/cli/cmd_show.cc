@@ -71,6 +71,10 @@ void print_hosts(const nlohmann::json& hosts, const Style& style) {
     if (h.value("outcome", "") == "failed")
       std::cout << "      " << style.red("failed") << " at " << h.value("reported", "") << ": "
                 << h.value("error", "") << "\n";
+    if (h.contains("rollout"))
+      std::cout << "      deploying " << h["rollout"].value("version", "")
+                << " (its place in the rollout is held until " << h["rollout"].value("until", "")
+                << ")\n";
   }
 }
 
