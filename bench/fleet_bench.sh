@@ -4,12 +4,16 @@
 # replicas, one enrolled agent whose identity every simulated agent uses,
 # then bench/fleet_bench against both replicas.
 #
-#   bench/fleet_bench.sh KEYFORM_BINARY FLEET_BENCH_BINARY [AGENTS] [SECONDS]
+#   bench/fleet_bench.sh KEYFORM_BINARY FLEET_BENCH_BINARY [AGENTS] [SECONDS] [RATE]
+#
+# RATE: the no-change polls/s the agents offer together (fleet_bench
+# --rate); without it they poll back to back.
 set -euo pipefail
 KEYFORM=$1
 BENCH=$2
 AGENTS=${3:-50}
 SECONDS_=${4:-5}
+RATE=${5:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keyform-fleet-bench-XXXXXX")
 source "$here/../tests/e2e/postgres_lib.sh"
@@ -46,4 +50,4 @@ token=$("$KEYFORM" -C "$ex" agent token --principal account:444455556666/role:ap
 "$KEYFORM" agent enroll --server "${urls[1]}" --token "$token" --server-ca "$WORK/root.pem" \
   --dir "$WORK/agent" >/dev/null
 "$BENCH" --dir "$WORK/agent" --target web-tls "${urls[@]}" --agents "$AGENTS" \
-  --seconds "$SECONDS_" --pid "${pids[0]}" --pid "${pids[1]}"
+  --seconds "$SECONDS_" --rate "$RATE" --pid "${pids[0]}" --pid "${pids[1]}"

@@ -122,7 +122,22 @@ FleetService::FleetService(ServiceEnvironment env)
     : env_(std::move(env)), store_(*env_.backend, "serve") {}
 
 void FleetService::audit(std::vector<AuditRecord> records) {
+  flush_deferred_audit();
   append_audit(*env_.backend, std::move(records));
+}
+
+// A batch past this is appended at once rather than at the next tick.
+constexpr size_t kMaxDeferredAudit = 1000;
+
+void FleetService::defer_audit(AuditRecord record) {
+  deferred_.push_back(std::move(record));
+  if (deferred_.size() >= kMaxDeferredAudit) flush_deferred_audit();
+}
+
+void FleetService::flush_deferred_audit() {
+  if (deferred_.empty()) return;
+  append_audit(*env_.backend, deferred_);
+  deferred_.clear();
 }
 
 ApiResponse FleetService::handle(const ApiRequest& request) {
@@ -232,11 +247,15 @@ ApiResponse FleetService::list_targets(const ApiRequest& request) {
     parked.park = poll.wait;
     return parked;
   }
-  audit({env_.audit_record(
+  AuditRecord polled = env_.audit_record(
       who.principal(), "fleet:ListTargets", "", listed.revision, "ok",
       "agent " + who.host + ": " +
-          (unchanged ? "unchanged" : std::to_string(listed.targets.size()) + " target(s)"))});
-  if (unchanged) return {304, "", 0};
+          (unchanged ? "unchanged" : std::to_string(listed.targets.size()) + " target(s)"));
+  if (unchanged) {
+    defer_audit(std::move(polled));
+    return {304, "", 0};
+  }
+  audit({std::move(polled)});
   return {200,
           json{{"host", who.host},
                {"principal", who.principal()},

@@ -42,6 +42,10 @@ class FleetService {
   explicit FleetService(ServiceEnvironment env);
   // Never throws: every failure is a response with a JSON error body.
   ApiResponse handle(const ApiRequest& request);
+  // Appends the audit records of the no-change polls answered since the
+  // last call (serve calls it every 100 ms and when it stops). Throws
+  // keyform::Error when the audit log cannot be written; they are kept.
+  void flush_deferred_audit();
 
  private:
   ApiResponse dispatch(const Route& route, const ApiRequest& request);
@@ -54,10 +58,16 @@ class FleetService {
   // ApiError 409 rollout_paused or rollout_halted with a Retry-After.
   void admit_rollout(const State& cached, const Resource& target, const RolloutLimits& limits,
                      const AgentIdentity& who, const std::string& version);
+  // Appends `records` to the audit log before the answer is sent (after any
+  // deferred ones, so the log keeps the order requests were answered in).
   void audit(std::vector<AuditRecord> records);
+  // A no-change poll (304) reveals nothing: its record joins a batch
+  // appended within 100 ms, one transaction for many polls.
+  void defer_audit(AuditRecord record);
 
   ServiceEnvironment env_;
   FleetStore store_;
+  std::vector<AuditRecord> deferred_;
 };
 
 // The agent `peer` claims to be, checked against its FleetAgent entry:

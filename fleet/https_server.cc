@@ -1,6 +1,7 @@
 #include "fleet/https_server.h"
 
 #include <openssl/crypto.h>
+#include <sys/resource.h>
 
 #include <array>
 #include <atomic>
@@ -226,6 +227,23 @@ void make_tls_context(ssl::context& ctx, const ServerTls& tls) {
   }
 }
 
+// Every parked long-poll holds a descriptor: serve raises its soft limit of
+// open files to the hard one (as nginx's worker_rlimit_nofile), and says so
+// when that is low for a fleet.
+void raise_open_file_limit(std::ostream& log) {
+  rlimit l{};
+  if (::getrlimit(RLIMIT_NOFILE, &l) != 0) return;
+  if (l.rlim_cur < l.rlim_max) {
+    l.rlim_cur = l.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &l);
+    ::getrlimit(RLIMIT_NOFILE, &l);
+  }
+  if (l.rlim_cur != RLIM_INFINITY && l.rlim_cur < 8192)
+    log << "keyform serve: warning: at most " << l.rlim_cur
+        << " open files (ulimit -n): each connected agent holds one; raise LimitNOFILE"
+        << std::endl;
+}
+
 }  // namespace
 
 void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHandler handler,
@@ -246,18 +264,43 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
     throw Error("cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
                 e.code().message());
   }
+  raise_open_file_limit(log);
   const tcp::endpoint bound = acceptor.local_endpoint();
+  // An accept that fails (out of descriptors, a connection reset while
+  // queued) must not stop serve accepting: it is logged, and after running
+  // out of descriptors tried again a moment later, when some have closed.
+  net::steady_timer accept_pause{ioc};
   std::function<void()> accept = [&] {
     acceptor.async_accept(net::make_strand(ioc), [&](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;  // closed on shutdown
-      std::make_shared<Session>(std::move(socket), ctx, worker, handler, options.max_body, parked)
-          ->run();
-      accept();
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // shutdown
+      if (!ec) {
+        std::make_shared<Session>(std::move(socket), ctx, worker, handler, options.max_body, parked)
+            ->run();
+        return accept();
+      }
+      log << "keyform serve: accepting a connection: " << ec.message() << std::endl;
+      accept_pause.expires_after(std::chrono::milliseconds(100));
+      accept_pause.async_wait([&](beast::error_code) {
+        if (acceptor.is_open()) accept();
+      });
     });
   };
   accept();
+  // The tick, on the worker thread the handler runs on.
+  net::steady_timer tick_timer{ioc};
+  std::function<void()> tick = [&] {
+    tick_timer.expires_after(options.tick_every);
+    tick_timer.async_wait([&](beast::error_code ec) {
+      if (ec) return;
+      net::post(worker, options.tick);
+      tick();
+    });
+  };
+  if (options.tick) tick();
   net::signal_set signals{ioc, SIGINT, SIGTERM};
   signals.async_wait([&](beast::error_code, int) {
+    accept_pause.cancel();
+    tick_timer.cancel();
     acceptor.close();
     ioc.stop();
   });
@@ -282,6 +325,7 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
   ioc.run();
   stopping = true;
   if (watcher.joinable()) watcher.join();
+  if (options.tick) net::post(worker, options.tick);
   worker.join();
   log << "keyform serve: stopped" << std::endl;
 }

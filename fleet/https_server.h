@@ -32,6 +32,10 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (printed)
   size_t max_body = kMaxRequestBody;
+  // Called on the handler's thread every `tick_every`, and once more when
+  // serve stops (serve flushes its batched audit records there).
+  std::function<void()> tick;
+  std::chrono::milliseconds tick_every{100};
 };
 
 using RequestHandler = std::function<ApiResponse(const ApiRequest&)>;

@@ -145,6 +145,14 @@ int run_serve(const GlobalOptions& global, const ServeCommand& opts) {
   env.now = [&ws] { return ws.now(); };
   env.audit_record = audit_record;
   fleet::FleetService service(std::move(env));
+  server.tick = [&service] {
+    try {
+      service.flush_deferred_audit();
+    } catch (const std::exception& e) {
+      std::cerr << "keyform serve: appending the audit records of no-change polls: " << e.what()
+                << " (kept; tried again)\n";
+    }
+  };
   fleet::serve_https(
       server, tls, [&service](const fleet::ApiRequest& r) { return service.handle(r); }, std::cout,
       [watcher = std::make_shared<ChangeWatcher>(tokens)](std::chrono::milliseconds t) {
