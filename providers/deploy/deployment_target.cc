@@ -359,7 +359,9 @@ class DeploymentTargetProvider : public Provider {
     std::unordered_map<std::string, std::string> writer;  // resolved path -> address
     for (size_t i = 0; i < config.resources.size(); ++i) {
       const Resource& r = config.resources[i];
-      if (r.kind != kind()) continue;
+      // A target with hosts is written below each agent's --dir, not here:
+      // two targets for different hosts may name the same relative path.
+      if (r.kind != kind() || !target_hosts(r).empty()) continue;
       auto files = deployed_files(r);
       for (size_t j = 0; j < files.size(); ++j) {
         auto [it, fresh] = writer.emplace(config_path(config, files[j].path).string(), r.address());

@@ -3,7 +3,8 @@
 # first reported; with maxErrors 0, a host's failed deployment of a renewal
 # halts the rollout for the others, which keep their files untouched, and
 # show names the failure; mending the failed host resumes it. Bad limits
-# fail validate with the file and line.
+# fail validate with the file and line; targets of other hosts may share
+# relative paths.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fleet_lib.sh"
 fleet_example
@@ -83,6 +84,21 @@ expect_rc 0
 agent run --once --dir "$WORK/web-b2"
 expect_rc 0
 [ "$(serial_of "$WORK/web-b2/tls/cert.pem")" != "$first" ] || fail "the resumed rollout did not reach web-b2"
+
+# Targets of other hosts may name the same relative paths (each agent writes
+# below its own --dir).
+cat >"$ex/other.yaml" <<'EOF'
+kind: DeploymentTarget
+name: db-tls
+spec:
+  hosts: [db-*]
+  source: Secret/web-tls
+  files:
+    - {path: tls/cert.pem, content: "field:CERTIFICATE_PEM", mode: "0644"}
+EOF
+kf "$ex" validate
+expect_rc 0
+rm "$ex/other.yaml"
 
 # Bad limits: the file and line, and nothing else goes on.
 sed -i 's|maxConcurrency: 1|maxConcurrency: 0|' "$ex/deploy.yaml"
