@@ -22,38 +22,21 @@
 //
 //   fleet_bench --dir AGENT_DIR --target NAME --server URL [--server URL2]
 //               [--agents 50] [--seconds 5] [--pulls 1] [--rate R] [--pid PID]...
-#include <openssl/ssl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast.hpp>
-#include <boost/beast/ssl.hpp>
-#include <chrono>
-#include <cstdio>
 #include <fstream>
-#include <functional>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-#include <string>
-#include <vector>
 
-#include "fleet/https_client.h"
+#include "bench/sim_agent.h"
 #include "util/file_io.h"
 
 namespace {
 
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = net::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using namespace keyform::bench;
 
 struct Options {
   std::string dir, target;
@@ -65,117 +48,28 @@ struct Options {
   double rate = 0;  // no-change polls/s offered by all agents together; 0: back to back
 };
 
-// When the last answer of any agent arrived (the end of a phase whose
-// agents wait out their pace after the last request).
-Clock::time_point last_answer;
-
-// One simulated agent: a connection and the requests of the current phase.
-class Agent : public std::enable_shared_from_this<Agent> {
- public:
-  Agent(net::io_context& ioc, ssl::context& ctx, keyform::fleet::ServerAddress at)
-      : resolver_(ioc), stream_(ioc, ctx), timer_(ioc), at_(std::move(at)) {}
-
-  // Connects and handshakes, then calls `done(ok)`.
-  void connect(std::function<void(bool)> done) {
-    done_ = std::move(done);
-    resolver_.async_resolve(
-        at_.host, at_.port, [self = shared_from_this()](beast::error_code ec, auto results) {
-          if (ec) return self->finish(false);
-          beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
-          beast::get_lowest_layer(self->stream_)
-              .async_connect(results, [self](beast::error_code ec, auto) {
-                if (ec) return self->finish(false);
-                self->stream_.async_handshake(
-                    ssl::stream_base::client, [self](beast::error_code ec) {
-                      beast::get_lowest_layer(self->stream_).expires_never();
-                      self->finish(!ec);
-                    });
-              });
-        });
-  }
-
-  // Sends `target` again and again while `more()` says so; each answer's
-  // latency goes to `latencies`, its status to `statuses`. With a `pace`,
-  // one request per pace (the first after `offset`), else back to back.
-  void loop(std::string target, std::function<bool()> more, std::vector<double>* latencies,
-            std::vector<int>* statuses, std::function<void(bool)> done, Clock::duration pace = {},
-            Clock::duration offset = {}) {
-    target_ = std::move(target);
-    more_ = std::move(more);
-    latencies_ = latencies;
-    statuses_ = statuses;
-    done_ = std::move(done);
-    pace_ = pace;
-    due_ = Clock::now() + offset;
-    wait_then_next();
-  }
-
-  // Sends one request and does not wait for its answer (a parked long-poll).
-  void send_only(std::string target, std::function<void(bool)> done) {
-    target_ = std::move(target);
-    done_ = std::move(done);
-    req_ = {http::verb::get, target_, 11};
-    req_.set(http::field::host, at_.host);
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->finish(!ec);
-    });
-  }
-
- private:
-  void next() {
-    if (!more_()) return finish(true);
-    req_ = {http::verb::get, target_, 11};
-    req_.set(http::field::host, at_.host);
-    started_ = Clock::now();
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->finish(false);
-      self->res_ = {};
-      http::async_read(
-          self->stream_, self->buffer_, self->res_, [self](beast::error_code ec, size_t) {
-            if (ec) return self->finish(false);
-            self->latencies_->push_back(
-                std::chrono::duration<double, std::milli>(Clock::now() - self->started_).count());
-            self->statuses_->push_back(self->res_.result_int());
-            last_answer = Clock::now();
-            self->due_ += self->pace_;
-            self->wait_then_next();
-          });
-    });
-  }
-  void wait_then_next() {
-    if (pace_ == Clock::duration{} || due_ <= Clock::now()) return next();
-    if (!more_()) return finish(true);
-    timer_.expires_at(due_);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->finish(false);
-      self->next();
-    });
-  }
-  void finish(bool ok) {
-    if (auto d = std::exchange(done_, nullptr)) d(ok);
-  }
-
-  tcp::resolver resolver_;
-  beast::ssl_stream<beast::tcp_stream> stream_;
-  net::steady_timer timer_;
-  Clock::duration pace_{};
-  Clock::time_point due_;
-  keyform::fleet::ServerAddress at_;
-  std::string target_;
-  std::function<bool()> more_;
-  std::vector<double>* latencies_ = nullptr;
-  std::vector<int>* statuses_ = nullptr;
-  std::function<void(bool)> done_;
-  http::request<http::empty_body> req_;
-  http::response<http::string_body> res_;
-  beast::flat_buffer buffer_;
-  Clock::time_point started_;
+// What one phase's requests answered.
+struct Answers {
+  std::vector<double> ms;
+  std::vector<int> statuses;
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+// Sends GET `target` on `a` again and again while `more()` says so, each
+// answer into `out`: with a `pace`, one request per pace from `due`, else
+// back to back. Then `done(ok)`.
+void loop(const std::shared_ptr<SimAgent>& a, const std::string& target,
+          const std::function<bool()>& more, Answers* out, Clock::duration pace,
+          Clock::time_point due, const std::function<void(bool)>& done) {
+  a->at(pace == Clock::duration{} ? Clock::now() : due, [=] {
+    if (!more()) return done(true);
+    const auto started = Clock::now();
+    a->request(http::verb::get, target, "", [=](bool ok, int status, std::string) {
+      if (!ok) return done(false);
+      out->ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+      out->statuses.push_back(status);
+      loop(a, target, more, out, pace, due + pace, done);
+    });
+  });
 }
 
 // utime + stime of a process, in seconds.
@@ -221,50 +115,17 @@ long total_rss(const Options& o) {
 
 // Runs `start(agent, done)` on every agent and the event loop until all
 // called done; returns how many said ok.
-int run_phase(net::io_context& ioc, std::vector<std::shared_ptr<Agent>>& agents,
-              const std::function<void(Agent&, std::function<void(bool)>)>& start) {
+int run_phase(
+    net::io_context& ioc, Agents& agents,
+    const std::function<void(const std::shared_ptr<SimAgent>&, std::function<void(bool)>)>& start) {
   int left = static_cast<int>(agents.size()), ok = 0;
   for (auto& a : agents)
-    start(*a, [&](bool good) {
+    start(a, [&](bool good) {
       ok += good;
       --left;
     });
-  while (left > 0 && ioc.run_one() > 0) {
-  }
-  ioc.restart();
+  run_until_done(ioc, &left);
   return ok;
-}
-
-// Connects every agent, at most `window` handshakes at a time (as a fleet
-// starting up is spread out; 10,000 at once would only measure the accept
-// queue); returns how many connected.
-int connect_all(net::io_context& ioc, std::vector<std::shared_ptr<Agent>>& agents, size_t window) {
-  size_t next = 0, left = agents.size();
-  int ok = 0;
-  std::function<void()> launch = [&] {
-    if (next >= agents.size()) return;
-    agents[next++]->connect([&](bool good) {
-      ok += good;
-      --left;
-      launch();
-    });
-  };
-  for (size_t i = 0; i < window; ++i) launch();
-  while (left > 0 && ioc.run_one() > 0) {
-  }
-  ioc.restart();
-  return ok;
-}
-
-// One descriptor per simulated agent: the soft limit up to the hard one.
-void raise_open_file_limit(size_t needed) {
-  rlimit l{};
-  if (::getrlimit(RLIMIT_NOFILE, &l) != 0) return;
-  l.rlim_cur = l.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &l);
-  if (l.rlim_cur != RLIM_INFINITY && l.rlim_cur < needed + 64)
-    throw std::runtime_error("--agents " + std::to_string(needed) + " needs more open files than " +
-                             std::to_string(l.rlim_cur) + " (ulimit -n)");
 }
 
 Options parse(int argc, char** argv) {
@@ -315,15 +176,11 @@ int main(int argc, char** argv) try {
   const std::string revision = nlohmann::json::parse(listed.body).value("revision", "");
 
   ssl::context ctx{ssl::context::tls_client};
-  ctx.add_certificate_authority(net::buffer(tls.server_ca_pem));
-  ctx.set_verify_mode(ssl::verify_peer);
-  ctx.use_certificate_chain(net::buffer(tls.certificate_pem));
-  ctx.use_private_key(net::buffer(tls.private_key_pem.data(), tls.private_key_pem.size()),
-                      ssl::context::pem);
+  use_identity(ctx, tls);
   net::io_context ioc{1};
-  std::vector<std::shared_ptr<Agent>> agents;
+  Agents agents;
   for (int i = 0; i < o.agents; ++i)
-    agents.push_back(std::make_shared<Agent>(
+    agents.push_back(std::make_shared<SimAgent>(
         ioc, ctx,
         keyform::fleet::parse_server_url(o.servers[static_cast<size_t>(i) % o.servers.size()])));
   const long rss_idle = total_rss(o);
@@ -333,57 +190,56 @@ int main(int argc, char** argv) try {
               o.servers.size(), std::chrono::duration<double>(Clock::now() - t0).count());
   const long rss_connected = total_rss(o);
 
-  // No-change polls.
-  std::vector<double> poll_ms;
-  std::vector<int> poll_status;
+  // No-change polls. With --rate, each agent polls once per agents/rate
+  // seconds, from a random point of its first period (an open loop, as a
+  // fleet polls).
+  Answers polls;
   const double cpu0 = total_cpu(o), own0 = own_cpu_seconds();
   const auto end = Clock::now() + std::chrono::seconds(o.seconds);
   t0 = Clock::now();
-  // With --rate, each agent polls once per agents/rate seconds, starting at
-  // a random point of its first period (an open loop, as a fleet polls).
   const auto pace = o.rate > 0 ? std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(o.agents / o.rate))
                                : Clock::duration{};
   std::mt19937_64 rng(42);
-  run_phase(ioc, agents, [&](Agent& a, std::function<void(bool)> done) {
+  run_phase(ioc, agents, [&](const std::shared_ptr<SimAgent>& a, std::function<void(bool)> done) {
     const auto offset =
         pace == Clock::duration{} ? Clock::duration{} : Clock::duration(rng() % pace.count());
-    a.loop(
-        "/v1/targets?since=" + revision + "&wait=0", [&] { return Clock::now() < end; }, &poll_ms,
-        &poll_status, done, pace, offset);
+    loop(
+        a, "/v1/targets?since=" + revision + "&wait=0", [end] { return Clock::now() < end; },
+        &polls, pace, t0 + offset, done);
   });
-  const double poll_s = std::chrono::duration<double>(last_answer - t0).count();
+  const double poll_s = std::chrono::duration<double>(last_answer() - t0).count();
   const double poll_cpu = total_cpu(o) - cpu0, own_cpu = own_cpu_seconds() - own0;
-  const auto unchanged = std::count(poll_status.begin(), poll_status.end(), 304);
+  const auto unchanged = std::count(polls.statuses.begin(), polls.statuses.end(), 304);
   std::printf(
       "no-change polls: %zu in %.2f s = %.0f/s (%ld answered 304); p50 %.2f ms, p99 %.2f ms\n",
-      poll_ms.size(), poll_s, static_cast<double>(poll_ms.size()) / poll_s,
-      static_cast<long>(unchanged), percentile(poll_ms, 0.5), percentile(poll_ms, 0.99));
-  if (!o.pids.empty() && !poll_ms.empty())
+      polls.ms.size(), poll_s, static_cast<double>(polls.ms.size()) / poll_s,
+      static_cast<long>(unchanged), percentile(polls.ms, 0.5), percentile(polls.ms, 0.99));
+  if (!o.pids.empty() && !polls.ms.empty())
     std::printf(
         "server CPU per no-change poll: %.3f ms (all replicas); the simulated agents used %.2f "
         "CPU s per s\n",
-        poll_cpu * 1000 / static_cast<double>(poll_ms.size()), own_cpu / poll_s);
+        poll_cpu * 1000 / static_cast<double>(polls.ms.size()), own_cpu / poll_s);
 
-  // Full pulls.
-  std::vector<double> pull_ms;
-  std::vector<int> pull_status;
+  // Full pulls, every agent at once.
+  Answers pulls;
   std::vector<int> left(agents.size(), o.pulls);
   size_t k = 0;
   t0 = Clock::now();
-  run_phase(ioc, agents, [&](Agent& a, std::function<void(bool)> done) {
+  run_phase(ioc, agents, [&](const std::shared_ptr<SimAgent>& a, std::function<void(bool)> done) {
     int* n = &left[k++];
-    a.loop(
-        "/v1/targets/" + o.target, [n] { return (*n)-- > 0; }, &pull_ms, &pull_status, done);
+    loop(
+        a, "/v1/targets/" + o.target, [n] { return (*n)-- > 0; }, &pulls, {}, {}, done);
   });
-  const auto pulled = std::count(pull_status.begin(), pull_status.end(), 200);
-  std::printf("pulls: %zu (%ld answered 200) in %.2f s; p50 %.2f ms, p99 %.2f ms\n", pull_ms.size(),
-              static_cast<long>(pulled), std::chrono::duration<double>(Clock::now() - t0).count(),
-              percentile(pull_ms, 0.5), percentile(pull_ms, 0.99));
+  const auto pulled = std::count(pulls.statuses.begin(), pulls.statuses.end(), 200);
+  std::printf("pulls: %zu (%ld answered 200) in %.2f s; p50 %.2f ms, p99 %.2f ms\n",
+              pulls.ms.size(), static_cast<long>(pulled),
+              std::chrono::duration<double>(Clock::now() - t0).count(), percentile(pulls.ms, 0.5),
+              percentile(pulls.ms, 0.99));
 
   // Parked long-polls.
-  run_phase(ioc, agents, [&](Agent& a, std::function<void(bool)> done) {
-    a.send_only("/v1/targets?since=" + revision + "&wait=60", done);
+  run_phase(ioc, agents, [&](const std::shared_ptr<SimAgent>& a, std::function<void(bool)> done) {
+    a->send_only("/v1/targets?since=" + revision + "&wait=60", done);
   });
   for (int i = 0; i < 20; ++i) ioc.run_for(std::chrono::milliseconds(50));
   if (!o.pids.empty())
