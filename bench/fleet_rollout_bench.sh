@@ -73,7 +73,7 @@ KEYFORM_NOW=$(date -u -d '+70 days' +%Y-%m-%dT%H:%M:%SZ) \
   "$KEYFORM" -C "$ex" apply --auto-approve | tail -1
 applied_to=$(date +%s%3N)
 wait "$bench" || true
-sed -n "/^deployed/,\$p" "$WORK/bench.out"
+sed -n "/^ready/,\$p" "$WORK/bench.out" | tail -n +2
 last=$(grep "^deployed" "$WORK/bench.out" | grep -o 'last report at [0-9]*' | grep -o '[0-9]*$' || echo 0)
 echo "apply of the renewal: $((applied_to - applied_from)) ms; from its start to the last" \
   "host's report: $((last - applied_from)) ms"

@@ -118,12 +118,17 @@ AgentIdentity authenticate(const State& state, const std::optional<Peer>& peer,
   return who;
 }
 
-FleetService::FleetService(ServiceEnvironment env)
-    : env_(std::move(env)), store_(*env_.backend, "serve") {}
+FleetService::FleetService(ServiceEnvironment env) : env_(std::move(env)), store_(*env_.store) {}
 
 void FleetService::audit(std::vector<AuditRecord> records) {
-  flush_deferred_audit();
-  append_audit(*env_.backend, std::move(records));
+  // The deferred records go first, in the same append (one transaction);
+  // copied, so they are kept when it fails.
+  if (deferred_.empty()) return append_audit(*env_.backend, std::move(records));
+  std::vector<AuditRecord> all = deferred_;
+  all.insert(all.end(), std::make_move_iterator(records.begin()),
+             std::make_move_iterator(records.end()));
+  append_audit(*env_.backend, std::move(all));
+  deferred_.clear();
 }
 
 // A batch past this is appended at once rather than at the next tick.

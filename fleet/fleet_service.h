@@ -7,7 +7,7 @@
 // Thread safety: handle() runs on one worker thread at a time (the server's).
 // Reads come from `view` (serve_cache.h: reloaded when the backend's revision
 // or the config files changed, so several serve processes may share one
-// backend); writes load afresh under the exclusive lock (FleetStore).
+// backend); writes catch up under the exclusive lock (FleetStore).
 #include <functional>
 #include <string>
 
@@ -23,6 +23,7 @@ namespace keyform::fleet {
 
 struct ServiceEnvironment {
   Backend* backend = nullptr;
+  FleetStore* store = nullptr;  // on backend; the one the view's state comes from
   Keyring* keyring = nullptr;
   // The configuration as it is now (serve reads it from its directory on
   // every request, so a merged policy change counts at once).
@@ -66,7 +67,7 @@ class FleetService {
   void defer_audit(AuditRecord record);
 
   ServiceEnvironment env_;
-  FleetStore store_;
+  FleetStore& store_;
   std::vector<AuditRecord> deferred_;
 };
 

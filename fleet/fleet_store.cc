@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "state/fleet_records.h"
+#include "state/journal_replay.h"
 #include "state/state_writer.h"
 #include "util/random.h"
 
@@ -21,17 +22,33 @@ std::unique_ptr<StateLock> FleetStore::lock(LockMode mode) {
   }
 }
 
-State FleetStore::read() {
+std::shared_ptr<const State> FleetStore::caught_up() {
+  if (catch_up(backend_, state_, position_)) return state_;
+  LoadResult loaded = backend_.load();
+  position_ = std::move(loaded.position);
+  state_ = std::make_shared<const State>(std::move(loaded.state));
+  return state_;
+}
+
+std::shared_ptr<const State> FleetStore::current() {
+  std::lock_guard<std::mutex> hold(mu_);
   auto held = lock(LockMode::kShared);
-  return backend_.load().state;
+  return caught_up();
 }
 
 std::vector<RecordedResource> FleetStore::write(const Change& change, UnixTime now,
                                                 std::string_view also_kind) {
+  std::lock_guard<std::mutex> hold(mu_);
   auto held = lock(LockMode::kExclusive);
-  State state = backend_.load().state;
+  // A copy shares every entry with the published state; the writer swaps
+  // the ones it records (recorded_entries.h), so readers keep theirs.
+  State state = *caught_up();
   std::vector<RecordedResource> entries = change(state);
+  if (entries.empty()) return entries;
   record_fleet_entries(backend_, state, entries, now, also_kind);
+  // position_ stays before these records: the next catch-up reads them back
+  // and skips them by serial.
+  state_ = std::make_shared<const State>(std::move(state));
   return entries;
 }
 

@@ -1,12 +1,24 @@
 #pragma once
 // How keyform serve and the agent commands reach the state: never holding
 // the lock longer than one request (apply must still run). A read takes the
-// shared lock, loads, and lets go; a write takes the exclusive lock, loads,
-// decides on what it loaded, records, and lets go, so a check and the write
-// it allows (a join token redeemed and the identity it grants) are atomic
-// against every other writer, on either backend.
+// shared lock, brings the state up to date, and lets go; a write takes the
+// exclusive lock, brings it up to date, decides on that, records, and lets
+// go, so a check and the write it allows (a join token redeemed and the
+// identity it grants) are atomic against every other writer, on either
+// backend.
+//
+// "Up to date" costs what changed, not the whole state: the store keeps the
+// state it last read and catches it up with the journal's tail
+// (Backend::read_tail), loading afresh only the first time and after a
+// checkpoint. So a fleet write (a report, an enrolment) costs one entry's
+// worth of work, whatever the size of the fleet.
+//
+// Thread safety: every member may be called from any thread (one mutex;
+// the backend is used under it only).
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +42,10 @@ class FleetStore {
              std::chrono::milliseconds lock_wait = std::chrono::seconds(3))
       : backend_(backend), operation_(std::move(operation)), lock_wait_(lock_wait) {}
 
-  // The state as it is now (shared lock, held only while loading).
-  State read();
+  // The state as it is now (shared lock, held only while catching up). The
+  // pointer stays valid and unchanged for as long as the caller keeps it.
+  std::shared_ptr<const State> current();
+  State read() { return *current(); }
 
   // Under the exclusive lock: `change` sees the state and returns the fleet
   // records to write (possibly none); they are recorded in one batch before
@@ -46,9 +60,15 @@ class FleetStore {
 
  private:
   std::unique_ptr<StateLock> lock(LockMode mode);
+  // The state now; the caller holds mu_ and a state lock.
+  std::shared_ptr<const State> caught_up();
+
   Backend& backend_;
   std::string operation_;
   std::chrono::milliseconds lock_wait_;
+  std::mutex mu_;
+  std::shared_ptr<const State> state_;  // as of position_
+  std::string position_;
 };
 
 // Journals one done record per entry through the state's writer

@@ -25,7 +25,7 @@ void ServeCache::refresh(Clock::time_point now) {
 
   ServeView next = view_;
   if (!loaded_ || state_rev.empty() || state_rev != state_revision_) {
-    next.state = std::make_shared<const State>(sources_.load_state());
+    next.state = sources_.load_state();
     ++counters_.state_loads;
   }
   if (!loaded_ || stamps.empty() || stamps != config_stamps_ || digest != config_digest_) {

@@ -13,7 +13,9 @@
 //
 // A comparison made after a request arrived answers for it: a write that
 // committed before the request came is always seen. Writes (enrol, report)
-// do not use the cache: they load afresh under the exclusive lock.
+// do not use the cache: they catch up under the exclusive lock
+// (fleet_store.h), which is also what makes a reload here cost only what
+// changed.
 //
 // Thread safety: every member may be called from any thread (one mutex).
 #include <chrono>
@@ -36,10 +38,10 @@ struct ServeView {
 };
 
 struct CacheSources {
-  std::function<std::string()> state_revision;  // "" : unknown, load every time
-  std::function<State()> load_state;
-  std::function<std::string()> config_stamps;  // cheap; "" : unknown
-  std::function<std::string()> config_digest;  // reads the files
+  std::function<std::string()> state_revision;               // "" : unknown, load every time
+  std::function<std::shared_ptr<const State>()> load_state;  // FleetStore::current
+  std::function<std::string()> config_stamps;                // cheap; "" : unknown
+  std::function<std::string()> config_digest;                // reads the files
   std::function<Config()> load_config;
 };
 

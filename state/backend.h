@@ -3,6 +3,7 @@
 // them in .keyform/ beside keyform.yaml; others (postgres) implement the same.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,18 @@ struct LoadResult {
   // did not finish.
   std::vector<JournalRecord> unfinished;
   size_t journal_records = 0;  // records replayed on top of the snapshot
+  // Where this load left off in the journal, for read_tail(); opaque, ""
+  // when the backend keeps no positions.
+  std::string position;
+};
+
+// What was appended to the journal after a position: the records in order,
+// the position after them, and the serial the state reaches with them (0
+// when the backend cannot tell).
+struct JournalTail {
+  std::vector<JournalRecord> records;
+  std::string position;
+  uint64_t serial = 0;
 };
 
 class Backend {
@@ -63,6 +76,17 @@ class Backend {
   // Snapshot + journal replay. A torn last journal record is dropped with a
   // warning; any other corruption throws keyform::Error saying where.
   virtual LoadResult load() = 0;
+  // The records any process appended since `position` (a LoadResult's or
+  // an earlier tail's), so a state loaded there can be brought up to date
+  // at the cost of what changed (catch_up in journal_replay.h) rather than
+  // of the whole state. nullopt when the backend cannot follow from there:
+  // a checkpoint rewrote the snapshot since, the journal was replaced, the
+  // position is unknown; then load(). Like load(), under a lock the caller
+  // holds, and it leaves the backend ready to append after what it read.
+  virtual std::optional<JournalTail> read_tail(const std::string& position) {
+    (void)position;
+    return std::nullopt;
+  }
   // Appends records; all of them are durable when it returns (one fsync:
   // callers batch what completes together).
   virtual void append(const std::vector<JournalRecord>& records) = 0;

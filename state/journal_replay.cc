@@ -40,4 +40,19 @@ ReplayResult replay_journal(State snapshot, const std::vector<JournalRecord>& re
   return out;
 }
 
+bool catch_up(Backend& backend, std::shared_ptr<const State>& state, std::string& position) {
+  if (!state || position.empty()) return false;
+  std::optional<JournalTail> tail = backend.read_tail(position);
+  if (!tail) return false;
+  if (!tail->records.empty()) {
+    ReplayResult replayed = replay_journal(*state, tail->records, {});
+    if (tail->serial != 0 && replayed.loaded.state.serial != tail->serial) return false;
+    state = std::make_shared<const State>(std::move(replayed.loaded.state));
+  } else if (tail->serial != 0 && state->serial != tail->serial) {
+    return false;
+  }
+  position = std::move(tail->position);
+  return true;
+}
+
 }  // namespace keyform

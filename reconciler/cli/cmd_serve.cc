@@ -133,12 +133,13 @@ int run_serve(const GlobalOptions& global, const ServeCommand& opts) {
                                 .lexically_relative(ws.config().dir)
                                 .generic_string(),
                             !global.rev.empty()};
-  fleet::ServeCache cache({[&ws] { return ws.backend().revision(); },
-                           [&store] { return store.read(); }, [&tokens] { return tokens.stamps(); },
-                           [&tokens] { return tokens.digest(); },
-                           [&global] { return Workspace(global).config(); }});
+  fleet::ServeCache cache(
+      {[&ws] { return ws.backend().revision(); }, [&store] { return store.current(); },
+       [&tokens] { return tokens.stamps(); }, [&tokens] { return tokens.digest(); },
+       [&global] { return Workspace(global).config(); }});
   fleet::ServiceEnvironment env;
   env.backend = &ws.backend();
+  env.store = &store;
   env.keyring = &keyring;
   env.load_config = [&cache] { return *cache.view(std::chrono::steady_clock::now()).config; };
   env.view = [&cache](std::chrono::steady_clock::time_point t) { return cache.view(t); };

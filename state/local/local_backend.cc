@@ -1,5 +1,6 @@
 #include "state/local/local_backend.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -101,6 +102,7 @@ class LocalBackend : public Backend {
   std::unique_ptr<StateLock> lock(LockMode mode, const std::string& operation) override;
   void force_unlock(const std::string& lock_id) override;
   LoadResult load() override;
+  std::optional<JournalTail> read_tail(const std::string& position) override;
   void append(const std::vector<JournalRecord>& records) override;
   void checkpoint(const State& state) override;
   ObjectStore& objects() override { return objects_; }
@@ -121,6 +123,7 @@ class LocalBackend : public Backend {
   fs::path lock_path() const { return dir_ / "lock"; }
   fs::path lock_info_path() const { return dir_ / "lock.json"; }
   void require_dir() const;
+  std::string tail_position(ino_t journal_inode, uint64_t offset) const;
 
   fs::path dir_;
   LocalObjectStore objects_;
@@ -253,7 +256,61 @@ LoadResult LocalBackend::load() {
   journal_valid_bytes_ = journal.valid_bytes;
   max_serial_ = max_serial;
   lineage_ = out.state.lineage;
+  struct stat st {};
+  if (::stat(journal_path().c_str(), &st) == 0)
+    out.position = tail_position(st.st_ino, journal.valid_bytes);
   return out;
+}
+
+std::string LocalBackend::tail_position(ino_t journal_inode, uint64_t offset) const {
+  return "local:" + file_revision(snapshot_path()) + "|" + std::to_string(journal_inode) + ":" +
+         std::to_string(offset);
+}
+
+// A checkpoint renames a new snapshot and a new journal into place; until
+// one does, the journal only grows, so the bytes past the offset read last
+// are what was appended since.
+std::optional<JournalTail> LocalBackend::read_tail(const std::string& position) {
+  const size_t bar = position.rfind('|'), colon = position.rfind(':');
+  if (!position.starts_with("local:") || bar == std::string::npos || colon < bar)
+    return std::nullopt;
+  if (position.substr(6, bar - 6) != file_revision(snapshot_path())) return std::nullopt;
+  uint64_t offset = 0;
+  ino_t inode = 0;
+  try {
+    inode = static_cast<ino_t>(std::stoull(position.substr(bar + 1, colon - bar - 1)));
+    offset = std::stoull(position.substr(colon + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  Fd fd(::open(journal_path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || st.st_ino != inode ||
+      static_cast<uint64_t>(st.st_size) < offset)
+    return std::nullopt;
+  std::string bytes(static_cast<size_t>(st.st_size) - offset, '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n =
+        ::pread(fd.get(), bytes.data() + got, bytes.size() - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;  // load() says what is wrong
+    got += static_cast<size_t>(n);
+  }
+  JournalReadResult journal;
+  try {
+    journal = parse_journal(bytes, journal_path().string());
+  } catch (const Error&) {
+    return std::nullopt;  // load() names the damage with its offset in the whole file
+  }
+  JournalTail tail;
+  tail.records = std::move(journal.records);
+  tail.position = tail_position(inode, offset + journal.valid_bytes);
+  writer_.reset();
+  journal_valid_bytes_ = offset + journal.valid_bytes;
+  for (const JournalRecord& r : tail.records)
+    if (r.type != JournalRecord::Type::kIntent) max_serial_ = std::max(max_serial_, r.serial);
+  return tail;
 }
 
 void LocalBackend::append(const std::vector<JournalRecord>& records) {

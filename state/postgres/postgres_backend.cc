@@ -1,6 +1,8 @@
 #include "state/postgres/postgres_backend.h"
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <optional>
 
 #include "state/journal.h"
@@ -39,6 +41,30 @@ std::string text_array(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+// keyform.journal rows (seq, type, payload) as records; a row that cannot be
+// read is an error naming it.
+std::vector<JournalRecord> decode_journal_rows(const PgResult& j) {
+  std::vector<JournalRecord> records;
+  records.reserve(static_cast<size_t>(j.rows()));
+  for (int i = 0; i < j.rows(); ++i) {
+    int64_t type = j.integer(i, 1);
+    try {
+      if (type < 1 || type > 5) throw Error("unknown record type " + std::to_string(type));
+      records.push_back(
+          decode_record_payload(static_cast<JournalRecord::Type>(type), j.bytea(i, 2)));
+    } catch (const Error& e) {
+      throw Error("keyform.journal row seq " + j.text(i, 0) + " (record " + std::to_string(i) +
+                  "): " + e.what());
+    }
+  }
+  return records;
+}
+
+// A read_tail() position: the snapshot's serial and the last journal row seen.
+std::string tail_position(int64_t snapshot_serial, int64_t last_seq) {
+  return "pg:" + std::to_string(snapshot_serial) + ":" + std::to_string(last_seq);
+}
+
 class PostgresBackend : public Backend {
  public:
   PostgresBackend(std::string dsn, std::string source)
@@ -62,6 +88,7 @@ class PostgresBackend : public Backend {
     db_.with([&](PgConnection& c) { pg_force_unlock(c, lock_id); });
   }
   LoadResult load() override;
+  std::optional<JournalTail> read_tail(const std::string& position) override;
   void append(const std::vector<JournalRecord>& records) override;
   void checkpoint(const State& state) override;
   ObjectStore& objects() override { return objects_; }
@@ -175,8 +202,9 @@ LoadResult PostgresBackend::load() {
   return db_.with([&](PgConnection& c) {
     // One snapshot of the database for the row and the journal.
     PgTransaction tx(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    PgResult h =
-        c.exec("SELECT serial, version, lineage, snapshot FROM keyform.state WHERE id = 1");
+    PgResult h = c.exec(
+        "SELECT serial, version, lineage, snapshot, snapshot_serial FROM keyform.state "
+        "WHERE id = 1");
     if (h.rows() != 1) throw Error("no state in " + describe() + ": run `keyform init`");
     Head head{static_cast<uint64_t>(h.integer(0, 0)), static_cast<uint64_t>(h.integer(0, 1))};
     State snapshot = decode_snapshot(h.bytea(0, 3), kSnapshotName);
@@ -184,19 +212,7 @@ LoadResult PostgresBackend::load() {
       throw Error(std::string(kSnapshotName) + " is of lineage " + snapshot.lineage +
                   " but its row says " + h.text(0, 2));
     PgResult j = c.exec("SELECT seq, type, payload FROM keyform.journal ORDER BY seq");
-    std::vector<JournalRecord> records;
-    records.reserve(static_cast<size_t>(j.rows()));
-    for (int i = 0; i < j.rows(); ++i) {
-      int64_t type = j.integer(i, 1);
-      try {
-        if (type < 1 || type > 5) throw Error("unknown record type " + std::to_string(type));
-        records.push_back(
-            decode_record_payload(static_cast<JournalRecord::Type>(type), j.bytea(i, 2)));
-      } catch (const Error& e) {
-        throw Error("keyform.journal row seq " + j.text(i, 0) + " (record " + std::to_string(i) +
-                    "): " + e.what());
-      }
-    }
+    std::vector<JournalRecord> records = decode_journal_rows(j);
     tx.commit();
     ReplayResult replayed = replay_journal(std::move(snapshot), records, {});
     if (replayed.max_serial != head.serial)
@@ -206,7 +222,36 @@ LoadResult PostgresBackend::load() {
     head_ = head;
     lineage_ = replayed.loaded.state.lineage;
     pending_intents_.clear();
+    replayed.loaded.position =
+        tail_position(h.integer(0, 4), j.rows() ? j.integer(j.rows() - 1, 0) : 0);
     return std::move(replayed.loaded);
+  });
+}
+
+// Journal rows are only ever deleted by a checkpoint, which also moves the
+// snapshot's serial; so while that stands still, the rows past the last seq
+// seen are exactly what was appended since (seq grows with every insert, and
+// appends are serialised by the head row's compare-and-swap).
+std::optional<JournalTail> PostgresBackend::read_tail(const std::string& position) {
+  int64_t snapshot_serial = 0, last_seq = 0;
+  if (std::sscanf(position.c_str(), "pg:%" SCNd64 ":%" SCNd64, &snapshot_serial, &last_seq) != 2)
+    return std::nullopt;
+  require_state();
+  return db_.with([&](PgConnection& c) -> std::optional<JournalTail> {
+    PgTransaction tx(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    PgResult h = c.exec("SELECT serial, version, snapshot_serial FROM keyform.state WHERE id = 1");
+    if (h.rows() != 1 || h.integer(0, 2) != snapshot_serial) return std::nullopt;
+    PgResult j =
+        c.exec("SELECT seq, type, payload FROM keyform.journal WHERE seq > $1 ORDER BY seq",
+               {PgParam::integer(last_seq)});
+    JournalTail tail;
+    tail.records = decode_journal_rows(j);
+    tx.commit();
+    tail.serial = static_cast<uint64_t>(h.integer(0, 0));
+    tail.position =
+        tail_position(snapshot_serial, j.rows() ? j.integer(j.rows() - 1, 0) : last_seq);
+    head_ = Head{tail.serial, static_cast<uint64_t>(h.integer(0, 1))};
+    return tail;
   });
 }
 

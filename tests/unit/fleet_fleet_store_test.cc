@@ -70,5 +70,40 @@ TEST_F(FleetStoreTest, AHeldLockIsBusyAfterTheWait) {
   EXPECT_THROW(store.read(), StateBusy);
 }
 
+TEST_F(FleetStoreTest, TwoStoresOnOneStateSeeEachOthersWritesAndShareUnchangedEntries) {
+  std::unique_ptr<Backend> other_backend = make_local_backend(tmp_.path() / ".keyform");
+  FleetStore a(*backend_, "a"), b(*other_backend, "b");
+  a.write([](const State&) { return std::vector<RecordedResource>{agent("a")}; }, 1800000000);
+  std::shared_ptr<const State> seen = b.current();
+  ASSERT_NE(seen->find("FleetAgent/a"), nullptr);
+  EXPECT_EQ(b.current(), seen) << "nothing changed: the same state, not a reload";
+
+  b.write([](const State&) { return std::vector<RecordedResource>{agent("b")}; }, 1800000000);
+  a.write(
+      [](const State& s) {
+        EXPECT_NE(s.find("FleetAgent/b"), nullptr) << "a write decides on the state as it is";
+        return std::vector<RecordedResource>{agent("c")};
+      },
+      1800000000);
+  std::shared_ptr<const State> now = b.current();
+  EXPECT_EQ(now->serial, 3u);
+  EXPECT_EQ(now->resources.size(), 3u);
+  EXPECT_NE(now->find("FleetAgent/c"), nullptr);
+  // The entry nobody wrote since is the very same object: a catch-up
+  // copies pointers, not entries.
+  EXPECT_EQ(now->resources.share("FleetAgent/a"), seen->resources.share("FleetAgent/a"));
+  EXPECT_EQ(seen->find("FleetAgent/c"), nullptr) << "a state handed out never changes";
+
+  // After a checkpoint (an apply's), the store loads afresh and agrees.
+  std::unique_ptr<Backend> applier = make_local_backend(tmp_.path() / ".keyform");
+  {
+    auto held = applier->lock(LockMode::kExclusive, "apply");
+    applier->checkpoint(applier->load().state);
+  }
+  a.write([](const State&) { return std::vector<RecordedResource>{agent("d")}; }, 1800000000);
+  EXPECT_EQ(b.current()->resources.size(), 4u);
+  EXPECT_EQ(b.current()->serial, 4u);
+}
+
 }  // namespace
 }  // namespace keyform::fleet

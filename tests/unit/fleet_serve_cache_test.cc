@@ -20,9 +20,9 @@ struct FakeSources {
   CacheSources sources() {
     return {[this] { return state_revision; },
             [this] {
-              State s;
-              s.serial = serial;
-              return s;
+              auto s = std::make_shared<State>();
+              s->serial = serial;
+              return std::shared_ptr<const State>(std::move(s));
             },
             [this] { return stamps; }, [this] { return digest; },
             [this] {

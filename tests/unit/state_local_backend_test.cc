@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -6,6 +7,7 @@
 #include "state/change_feed.h"
 #include "state/journal.h"
 #include "state/local/local_backend.h"
+#include "tests/unit/backend_tail_checks.h"
 #include "tests/unit/state_records.h"
 #include "tests/unit/test_support.h"
 #include "util/error.h"
@@ -384,6 +386,32 @@ TEST_F(LocalBackendTest, TheRevisionMovesWithEveryAppendAndCheckpointOnly) {
 TEST(LockInfoStr, NamesOperationHolderPidAndId) {
   LockInfo i{"lk1", "alice", "ci-7", 4711, "apply", "2027-06-01T00:00:00Z"};
   EXPECT_EQ(i.str(), "apply by alice@ci-7 (pid 4711) since 2027-06-01T00:00:00Z, lock id lk1");
+}
+
+TEST_F(LocalBackendTest, ATailFollowsTheJournalUntilACheckpoint) {
+  create();
+  testing::expect_tail_follows_the_journal([this] { return second(); });
+}
+
+TEST_F(LocalBackendTest, ATornLastRecordIsLeftForTheNextTail) {
+  create();
+  LoadResult loaded = backend_->load();
+  auto state = std::make_shared<const State>(loaded.state);
+  std::string position = loaded.position;
+  const std::string whole = encode_journal_record(done("a1", "one", 1));
+  {
+    Fd fd(::open((dir_ / "journal").c_str(), O_WRONLY | O_APPEND));
+    write_all(fd.get(), whole.substr(0, whole.size() - 3), dir_ / "journal");
+  }
+  ASSERT_TRUE(catch_up(*backend_, state, position));
+  EXPECT_EQ(state->serial, 0u) << "half a record is not a record";
+  {
+    Fd fd(::open((dir_ / "journal").c_str(), O_WRONLY | O_APPEND));
+    write_all(fd.get(), whole.substr(whole.size() - 3), dir_ / "journal");
+  }
+  ASSERT_TRUE(catch_up(*backend_, state, position));
+  EXPECT_EQ(state->serial, 1u);
+  EXPECT_NE(state->find("Secret/one"), nullptr);
 }
 
 }  // namespace

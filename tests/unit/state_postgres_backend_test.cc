@@ -14,6 +14,7 @@
 #include "state/postgres/pg_lock.h"
 #include "state/postgres/pg_schema.h"
 #include "state/postgres/postgres_backend.h"
+#include "tests/unit/backend_tail_checks.h"
 #include "tests/unit/state_records.h"
 #include "tests/unit/test_support.h"
 #include "util/error.h"
@@ -147,6 +148,11 @@ TEST_F(PostgresBackendTest, EveryCommitMovesTheRevisionAndNotifiesListeners) {
   b->checkpoint(b->load().state);
   EXPECT_TRUE(feed->wait(std::chrono::seconds(5))) << "a checkpoint notifies";
   EXPECT_NE(backend()->revision(), written);
+}
+
+TEST_F(PostgresBackendTest, ATailFollowsTheJournalUntilACheckpoint) {
+  created();
+  testing::expect_tail_follows_the_journal([this] { return backend(); });
 }
 
 TEST_F(PostgresBackendTest, UnfinishedIntentSurvivesCheckpoint) {
