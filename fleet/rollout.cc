@@ -19,12 +19,7 @@ std::string limit_text(const json& v) {
 
 // Enrolled, unrevoked hosts the target names (what a percentage is of).
 int64_t enrolled_hosts(const Resource& target, const State& state) {
-  int64_t n = 0;
-  for (const auto& [address, entry] : state.resources)
-    if (entry.kind == kFleetAgent && !entry.attributes.contains("revoked") &&
-        target_has_host(target, entry.name))
-      ++n;
-  return n;
+  return static_cast<int64_t>(enrolled_agents(target, state).size());
 }
 
 // A limit as a count of hosts: "10%" of `hosts`, rounded up (and at least

@@ -81,11 +81,9 @@ std::vector<DriftEntry> observe_fleet_inventory(const Config& config, const Stat
       if (!why.empty()) e.details.push_back(std::move(why));
     }
     // An enrolled agent of a matching host that never reported.
-    for (const auto& [address, agent] : state.resources) {
-      if (agent.kind != kFleetAgent || agent.attributes.contains("revoked")) continue;
-      if (target_has_host(target, agent.name) && !hosts.contains(agent.name))
-        e.details.push_back("host " + agent.name + " is enrolled but has not deployed it");
-    }
+    for (const RecordedResource* agent : enrolled_agents(target, state))
+      if (!hosts.contains(agent->name))
+        e.details.push_back("host " + agent->name + " is enrolled but has not deployed it");
     e.status = e.details.empty() ? Observation::kInSync : Observation::kModified;
     out.push_back(std::move(e));
   }

@@ -60,6 +60,26 @@ class RecordedEntries {
   bool empty() const { return map_.empty(); }
   size_t count(const std::string& address) const { return map_.count(address); }
 
+  // The entries whose address starts with `prefix` ("FleetAgent/": one
+  // kind), in address order, found in O(log n) rather than by a scan.
+  struct Range {
+    const_iterator b, e;
+    const_iterator begin() const { return b; }
+    const_iterator end() const { return e; }
+  };
+  Range with_prefix(const std::string& prefix) const {
+    auto lo = map_.lower_bound(prefix);
+    auto hi = lo;
+    if (!prefix.empty() && static_cast<unsigned char>(prefix.back()) < 0xff) {
+      std::string past = prefix;  // the first string after every one with the prefix
+      ++past.back();
+      hi = map_.lower_bound(past);
+    } else {
+      while (hi != map_.end() && hi->first.starts_with(prefix)) ++hi;
+    }
+    return {const_iterator(lo), const_iterator(hi)};
+  }
+
   // Null when the address is not recorded.
   const RecordedResource* find(const std::string& address) const {
     auto it = map_.find(address);

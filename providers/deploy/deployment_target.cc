@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "providers/policy/actions.h"
 #include "providers/secrets/secret_read.h"
 #include "providers/secrets/secret_versions.h"
+#include "state/fleet_records.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -55,6 +57,27 @@ bool target_has_host(const Resource& target, const std::string& host) {
   for (const std::string& pattern : target_hosts(target))
     if (policy::glob_match(pattern, host)) return true;
   return false;
+}
+
+std::vector<const RecordedResource*> enrolled_agents(const Resource& target, const State& state) {
+  const std::vector<std::string> patterns = target_hosts(target);
+  const std::string prefix = std::string(kFleetAgent) + "/";
+  std::vector<const RecordedResource*> out;
+  auto take = [&](const RecordedResource& agent) {
+    if (!agent.attributes.contains("revoked")) out.push_back(&agent);
+  };
+  const bool literal = std::none_of(patterns.begin(), patterns.end(), [](const std::string& p) {
+    return p.find_first_of("*?") != std::string::npos;
+  });
+  if (literal) {
+    std::set<std::string> names(patterns.begin(), patterns.end());
+    for (const std::string& host : names)
+      if (const RecordedResource* agent = state.find(prefix + host)) take(*agent);
+    return out;
+  }
+  for (const auto& [address, agent] : state.resources.with_prefix(prefix))
+    if (target_has_host(target, agent.name)) take(agent);
+  return out;
 }
 
 std::vector<const RecordedResource*> issuers_of(const RecordedResource& cert,

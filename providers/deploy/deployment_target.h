@@ -46,6 +46,10 @@ std::vector<DeployedFile> deployed_files(const Resource& target);
 std::vector<std::string> target_hosts(const Resource& target);
 // Whether `host` is one of target_hosts(target) (globs with * and ?).
 bool target_has_host(const Resource& target, const std::string& host);
+// The enrolled, unrevoked agents (FleetAgent entries, state/fleet_records.h)
+// of the hosts `target` names, in host order: looked up by name when every
+// pattern is literal, else found among the agents only (not the whole state).
+std::vector<const RecordedResource*> enrolled_agents(const Resource& target, const State& state);
 
 using RecordedLookup = std::function<const RecordedResource*(const std::string&)>;
 

@@ -96,6 +96,18 @@ TEST_F(RolloutTest, APercentageIsOfTheEnrolledHostsTheTargetNamesRoundedUp) {
   EXPECT_EQ(decide("web-3").verdict, RolloutVerdict::kPaused);
 }
 
+TEST_F(RolloutTest, APercentageOfNamedHostsCountsTheEnrolledOnesOnly) {
+  target_.spec["hosts"] = {"web-1", "web-2", "web-3", "web-2"};
+  limits({{"maxConcurrency", "50%"}});
+  enrol("web-1");
+  enrol("web-2");
+  enrol("web-3", /*revoked=*/true);
+  enrol("web-4");  // not named
+  // 50% of the two enrolled, unrevoked hosts named: one place.
+  take_rollout_place(host("web-1"), "v2", kNow + 60);
+  EXPECT_EQ(decide("web-2").verdict, RolloutVerdict::kPaused);
+}
+
 TEST_F(RolloutTest, HaltsOnceFailuresExceedMaxErrorsButTheFailedMayRetry) {
   limits({{"maxErrors", 1}});
   failed("web-1", "v2");

@@ -37,6 +37,23 @@ class StateWriterTest : public ::testing::Test {
   State state_;
 };
 
+TEST(RecordedEntries, APrefixRangeHoldsExactlyTheEntriesOfThatPrefix) {
+  RecordedEntries entries;
+  for (const char* a : {"FleetAgent/web-1", "FleetAgent/web-2", "FleetAgen/x", "FleetAgent0",
+                        "FleetInventory/web", "Certificate/web", "FleetAgent/"}) {
+    RecordedResource r;
+    r.name = a;
+    entries.put(a, r);
+  }
+  std::vector<std::string> got;
+  for (const auto& [address, entry] : entries.with_prefix("FleetAgent/")) got.push_back(address);
+  EXPECT_EQ(got, (std::vector<std::string>{"FleetAgent/", "FleetAgent/web-1", "FleetAgent/web-2"}));
+  EXPECT_EQ(entries.with_prefix("Nothing/").begin(), entries.with_prefix("Nothing/").end());
+  size_t all = 0;
+  for (const auto& e : entries.with_prefix("")) (void)e, ++all;
+  EXPECT_EQ(all, entries.size());
+}
+
 TEST_F(StateWriterTest, AssignsSerialsInOrderAndIntentsCarryTheSerialReached) {
   StateWriter w(*backend_, state_);
   std::vector<JournalRecord> records = {done_with("a", {}), done_with("b", {})};
