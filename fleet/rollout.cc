@@ -45,8 +45,26 @@ bool holds_place(const json& h, const std::string& version, UnixTime now) {
   return until && *until > now;
 }
 
+// The host's place for `version` ran out before it reported: it pulled and
+// went silent (died, hung in its reload). Counted as a failure, as Run
+// Command counts a timed-out invocation against MaxErrors.
+bool timed_out(const json& h, const std::string& version, UnixTime now) {
+  const json place = h.value("rollout", json::object());
+  if (place.value("version", "") != version) return false;
+  const std::optional<UnixTime> until = parse_rfc3339(place.value("until", ""));
+  return until && *until <= now;
+}
+
 bool failed(const json& h, const std::string& version) {
   return h.value("outcome", "") == "failed" && h.value("failed_version", "") == version;
+}
+
+// Why the host counts as a failure of `version`; "" when it does not.
+std::string failure_of(const json& h, const std::string& version, UnixTime now) {
+  if (failed(h, version)) return h.value("error", "");
+  if (timed_out(h, version, now))
+    return "no report by " + h["rollout"].value("until", "") + ": timed out";
+  return "";
 }
 
 }  // namespace
@@ -72,10 +90,11 @@ RolloutDecision decide_rollout(const Resource& target, const RolloutLimits& limi
     return resolve(limit, limit.ends_with('%') ? enrolled_hosts(target, state) : 0, round_up);
   };
   // Halted: more failures than allowed, unless this host is one of them.
-  if (!limits.max_errors.empty() && !failed(mine, version)) {
+  if (!limits.max_errors.empty() && failure_of(mine, version, now).empty()) {
     std::vector<std::string> failures;
     for (const auto& [name, h] : hosts.items())
-      if (failed(h, version)) failures.push_back(name + " (" + h.value("error", "") + ")");
+      if (std::string why = failure_of(h, version, now); !why.empty())
+        failures.push_back(name + " (" + why + ")");
     const int64_t allowed = count_of(limits.max_errors, false);
     if (static_cast<int64_t>(failures.size()) > allowed)
       return {RolloutVerdict::kHalted,

@@ -4,7 +4,9 @@
 // target, at most maxConcurrency deploy it at once, and once more than
 // maxErrors of them failed it, no other host takes it up. A host holds a
 // place from the pull serve lets through until it reports, or until the
-// rollout's timeout passes. A host that failed may try again, and its
+// rollout's timeout passes; a place that timed out counts as a failure of
+// that host (it pulled and went silent). A host that failed may try again,
+// and its
 // success counts its failure off: mending that host resumes the rollout, as
 // does applying a new version.
 //

@@ -60,7 +60,7 @@ const RecordedResource* fleet_inventory(const State& state, const std::string& a
   return state.find(std::string(kFleetInventory) + "/" + name);
 }
 
-void print_hosts(const nlohmann::json& hosts, const Style& style) {
+void print_hosts(const nlohmann::json& hosts, const Style& style, UnixTime now) {
   std::cout << "  hosts (reported by keyform agent):\n";
   for (const auto& [host, h] : hosts.items()) {
     std::cout << "    " << style.bold(host) << "  " << h.value("principal", "") << "\n";
@@ -71,10 +71,17 @@ void print_hosts(const nlohmann::json& hosts, const Style& style) {
     if (h.value("outcome", "") == "failed")
       std::cout << "      " << style.red("failed") << " at " << h.value("reported", "") << ": "
                 << h.value("error", "") << "\n";
-    if (h.contains("rollout"))
-      std::cout << "      deploying " << h["rollout"].value("version", "")
-                << " (its place in the rollout is held until " << h["rollout"].value("until", "")
-                << ")\n";
+    if (h.contains("rollout")) {
+      const std::string until = h["rollout"].value("until", "");
+      const std::optional<UnixTime> end = parse_rfc3339(until);
+      if (end && *end <= now)
+        std::cout << "      " << style.red("timed out") << " deploying "
+                  << h["rollout"].value("version", "") << ": no report by " << until
+                  << " (counted against maxErrors until it reports)\n";
+      else
+        std::cout << "      deploying " << h["rollout"].value("version", "")
+                  << " (its place in the rollout is held until " << until << ")\n";
+    }
   }
 }
 
@@ -98,7 +105,7 @@ int run_show(const GlobalOptions& global, const ShowCommand& opts) {
         print_entry(*r, true, ws.style());
       else
         std::cout << ws.style().bold(opts.address) << "\n";
-      if (inventory) print_hosts(hosts, ws.style());
+      if (inventory) print_hosts(hosts, ws.style(), ws.now());
     }
     return kExitOk;
   }

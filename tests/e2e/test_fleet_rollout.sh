@@ -35,6 +35,9 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$WORK/root.pem" --cert 
 [ "$code" = 200 ] || fail "web-b1's pull answered $code"
 kf "$ex" show DeploymentTarget/web-tls
 expect_output 'deploying .*its place in the rollout is held until'
+# Past its timeout (10m) a silent host is shown as timed out: a failure.
+KEYFORM_NOW=$(date -u -d '+11 minutes' +%Y-%m-%dT%H:%M:%SZ) kf "$ex" show DeploymentTarget/web-tls
+expect_output 'timed out deploying .*no report by .*counted against maxErrors'
 curl -sS -D "$WORK/headers" -o "$WORK/body" --cacert "$WORK/root.pem" \
   --cert "$WORK/web-b2/identity/agent.crt" --key "$WORK/web-b2/identity/agent.key" \
   "$url/v1/targets/web-tls"

@@ -134,6 +134,24 @@ TEST_F(RolloutTest, MaxErrorsZeroStopsAtTheFirstFailure) {
   EXPECT_EQ(decide("web-1").verdict, RolloutVerdict::kTakePlace);
 }
 
+TEST_F(RolloutTest, APlaceThatTimedOutCountsAsAFailureUntilTheHostReports) {
+  limits({{"maxErrors", 0}, {"maxConcurrency", 2}});
+  take_rollout_place(host("web-1"), "v2", kNow + 60);
+  EXPECT_EQ(decide("web-2").verdict, RolloutVerdict::kTakePlace) << "still within its timeout";
+  const RolloutDecision halted = decide("web-2", "v2", kNow + 60);
+  EXPECT_EQ(halted.verdict, RolloutVerdict::kHalted);
+  EXPECT_NE(halted.message.find("web-1 (no report by"), std::string::npos) << halted.message;
+  EXPECT_NE(halted.message.find("timed out"), std::string::npos) << halted.message;
+  // The silent host itself may try again, and its report ends the failure.
+  EXPECT_EQ(decide("web-1", "v2", kNow + 60).verdict, RolloutVerdict::kTakePlace);
+  clear_rollout_place(host("web-1"));
+  deployed("web-1", "v2");
+  EXPECT_EQ(decide("web-2", "v2", kNow + 60).verdict, RolloutVerdict::kTakePlace);
+  // A timed-out place of an older version counts for nothing now.
+  take_rollout_place(host("web-3"), "v1", kNow - 1);
+  EXPECT_EQ(decide("web-2", "v2", kNow + 60).verdict, RolloutVerdict::kTakePlace);
+}
+
 TEST_F(RolloutTest, ClearingAPlaceOfAHostNeverSeenIsNothing) {
   json fresh;
   clear_rollout_place(fresh);
