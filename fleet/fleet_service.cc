@@ -178,11 +178,40 @@ ApiResponse FleetService::handle(const ApiRequest& request) {
   return response;
 }
 
+// The first request with a renewed certificate proves its answer arrived:
+// from then on the certificate it replaced may not renew again
+// (identity_renewal.cc). One write per renewal; every later request only
+// looks.
+void FleetService::confirm_identity(const ApiRequest& request) {
+  if (!request.peer) return;
+  const std::string address = std::string(kFleetAgent) + "/" + request.peer->identity.host;
+  auto unconfirmed = [&](const State& state) -> const RecordedResource* {
+    const RecordedResource* agent = state.find(address);
+    return agent && agent->attributes.contains("unconfirmed_previous") &&
+                   agent->attributes.value("serial", "") == request.peer->serial
+               ? agent
+               : nullptr;
+  };
+  if (!unconfirmed(*env_.view(request.received).state)) return;
+  store_.write(
+      [&](const State& state) -> std::vector<RecordedResource> {
+        const RecordedResource* agent = unconfirmed(state);
+        if (!agent) return {};
+        RecordedResource confirmed = *agent;
+        confirmed.attributes.erase("unconfirmed_previous");
+        confirmed.updated_at = env_.now();
+        return {confirmed};
+      },
+      env_.now());
+}
+
 ApiResponse FleetService::dispatch(const Route& route, const ApiRequest& request) {
   if (route.endpoint != Endpoint::kRenew && route.endpoint != Endpoint::kEnroll &&
-      route.endpoint != Endpoint::kHealth)
+      route.endpoint != Endpoint::kHealth) {
     refuse_out_of_validity(request.peer, env_.now(),
                            [this] { return renewal_grace(env_.load_config()); });
+    confirm_identity(request);
+  }
   switch (route.endpoint) {
     case Endpoint::kHealth:
       return {200, json{{"status", "ok"}, {"time", format_rfc3339(env_.now())}}.dump(), 0};

@@ -50,6 +50,7 @@ class FleetService {
 
  private:
   ApiResponse dispatch(const Route& route, const ApiRequest& request);
+  void confirm_identity(const ApiRequest& request);
   ApiResponse enroll(const ApiRequest& request);
   ApiResponse list_targets(const ApiRequest& request);
   ApiResponse get_target(const ApiRequest& request, const std::string& name);

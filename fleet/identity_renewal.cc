@@ -21,12 +21,19 @@ json lineage_after_renewal(const RecordedResource& old, UnixTime now) {
 
 // The agent renewing, as authenticate() finds it; only the newest
 // certificate of a lineage renews: an older one (a copy of a key that was
-// replaced) has to enrol again.
+// replaced) has to enrol again. One exception: the certificate a renewal
+// replaced, while the one it issued was never presented (unconfirmed_
+// previous): the answer was lost, and the host still holds the old one.
 AgentIdentity renewing_agent(const State& state, const ApiRequest& request) {
   try {
     return authenticate(state, request.peer, request.peer_problem);
   } catch (const ApiError& e) {
     if (e.code() != "superseded_identity") throw;
+    const RecordedResource* agent =
+        state.find(std::string(kFleetAgent) + "/" + request.peer->identity.host);
+    if (agent && agent->attributes.value("unconfirmed_previous", "") == request.peer->serial &&
+        agent->attributes.value("principal", "") == request.peer->identity.principal())
+      return request.peer->identity;
     throw ApiError(403, "must_reenroll",
                    std::string(e.what()) +
                        "; only the newest certificate renews: enrol this host again with a new "
@@ -99,6 +106,9 @@ ApiResponse renew_identity(ServiceEnvironment& env, FleetStore& store, const Api
         issued.agent.attributes["enrolled"] = old.attributes.value("enrolled", "");
         issued.agent.attributes["renewed"] = format_rfc3339(now);
         issued.agent.attributes["previous_serials"] = lineage_after_renewal(old, now);
+        // Until the new certificate is first presented, the one renewing
+        // may renew again (confirm_identity in fleet_service.cc ends that).
+        issued.agent.attributes["unconfirmed_previous"] = request.peer->serial;
         return std::vector<RecordedResource>{issued.agent};
       },
       now);

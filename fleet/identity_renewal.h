@@ -10,7 +10,10 @@
 // its validity it is refused on every endpoint, except that an expired one
 // may still renew for spec.fleet.renewalGrace after it expired, when it is
 // the newest of its host. Beyond that, or with an older certificate, the
-// answer is 403 must_reenroll: enrol the host again with a new token.
+// answer is 403 must_reenroll: enrol the host again with a new token. The
+// certificate a renewal replaced may renew again until the new one is first
+// presented (the renewal's answer was lost): `unconfirmed_previous` in
+// FleetAgent/<host>, cleared by the first request with the new one.
 #include <functional>
 #include <optional>
 

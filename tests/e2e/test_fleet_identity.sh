@@ -143,7 +143,8 @@ kf "$ex" audit --json >/dev/null
 jq -e --arg s "$serial1" '[.[] | select(.action == "fleet:RenewIdentity" and .outcome == "ok"
         and .version == $s and .resource == "FleetAgent/web-b1")] | length == 1' \
   "$WORK/last.out" >/dev/null || fail "the renewal is not audited"
-# The old certificate is refused afterwards, and cannot renew.
+# Once the new certificate was used, the old one is refused, and cannot
+# renew again.
 [ "$(status --cert "$WORK/old.crt" --key "$WORK/old.key" "$url/v1/targets")" = 403 ] ||
   fail "the superseded certificate was not refused"
 jq -e '.error == "superseded_identity"' "$WORK/body" >/dev/null || fail "no superseded_identity: $(cat "$WORK/body")"
@@ -170,6 +171,33 @@ expect_rc 0
 expect_output "Renewed the identity \(serve says it expired; renewing within the grace\): serial $serial1"
 expect_output 'DeploymentTarget/web-tls: (up to date|deployed)'
 serial2=$(serial_of_agent "$WORK/b")
+
+# A renewal whose answer is lost (sent here by hand, the answer dropped)
+# leaves the host with the certificate it replaced, which may renew once
+# more: the one that never arrived was never presented.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/lost.key" \
+  -subj /CN=keyform-agent -out "$WORK/lost.csr" 2>/dev/null
+jq -Rs '{csr: .}' "$WORK/lost.csr" >"$WORK/lost.json"
+[ "$(status --cert "$WORK/b/identity/agent.crt" --key "$WORK/b/identity/agent.key" -X POST \
+  --data @"$WORK/lost.json" "$url/v1/renew")" = 200 ] ||
+  fail "the renewal to lose was refused: $(cat "$WORK/body")"
+lost=$(jq -r .serial "$WORK/body")
+agent_at "$day53" run --dir "$WORK/b" --once
+expect_rc 0
+expect_output "Renewed the identity \(serve names a newer certificate of this host, never received\): serial $serial2"
+expect_output 'DeploymentTarget/web-tls: (up to date|deployed)'
+serial3=$(serial_of_agent "$WORK/b")
+[ "$serial3" != "$serial2" ] && [ "$serial3" != "$lost" ] ||
+  fail "the agent did not renew past the lost answer"
+# Its new certificate was used: the one it replaced renews no more.
+cp "$WORK/b/identity/agent.crt" "$WORK/newest.crt"
+[ "$(status --cert "$WORK/newest.crt" --key "$WORK/b/identity/agent.key" "$url/v1/targets")" = 200 ] ||
+  fail "the renewed certificate was refused: $(cat "$WORK/body")"
+kf "$ex" show --json >/dev/null
+jq -e '.resources[] | select(.kind == "FleetAgent" and .name == "web-b1")
+        | .attributes | has("unconfirmed_previous") | not' "$WORK/last.out" >/dev/null ||
+  fail "using the new certificate did not end the old one's exception"
+serial2=$serial3
 
 # Beyond the grace (that certificate ends near day 83): an HTTP 403
 # must_reenroll, not a TLS failure, and the agent says what to do.
