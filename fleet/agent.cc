@@ -17,9 +17,9 @@
 #include "fleet/https_client.h"
 #include "fleet/identity.h"
 #include "providers/pki/x509.h"
-#include "util/encoding.h"
 #include "util/error.h"
 #include "util/file_io.h"
+#include "util/secret_bytes.h"
 
 namespace keyform::fleet {
 
@@ -61,11 +61,7 @@ Pulled parse_deployment(const fs::path& dir, std::string& body) {
   OPENSSL_cleanse(body.data(), body.size());
   try {
     for (auto& f : j.at("files")) {
-      std::string& data = f.at("data").get_ref<std::string&>();
-      std::vector<uint8_t> bytes = base64_decode(data);
-      OPENSSL_cleanse(data.data(), data.size());
-      SecretBytes content(bytes.data(), bytes.size());
-      OPENSSL_cleanse(bytes.data(), bytes.size());
+      SecretBytes content = take_base64_secret(f.at("data").get_ref<std::string&>());
       DeployedFile d;
       d.path = f.at("path").get<std::string>();
       d.content = f.value("content", "");
@@ -148,7 +144,7 @@ PassResult run_pass(const RunOptions& options, const AgentCredentials& id, const
     if (const std::string code = refusal_code(got);
         got.status == 409 && (code == "rollout_paused" || code == "rollout_halted")) {
       // Nothing is written: this host keeps what it has and asks again.
-      const int after = std::clamp(std::atoi(got.retry_after.c_str()), 1, 3600);
+      const int after = retry_after_seconds(got, 1, 3600);
       out << address << ": waiting: " << refusal_of(got) << "\n";
       result.held = std::max(result.held, std::chrono::seconds(after));
       all_ok = false;

@@ -25,10 +25,7 @@ HttpsResult send_with_failover(Failover& f,
           f.preferred = at;
           return r;
         }
-        if (r.status == 503)
-          retry_after = std::max(
-              retry_after,
-              r.retry_after.empty() ? 2 : std::clamp(std::atoi(r.retry_after.c_str()), 1, 60));
+        if (r.status == 503) retry_after = std::max(retry_after, retry_after_seconds(r, 2, 60));
         failed = server + " answered " + std::to_string(r.status);
       } catch (const Error& e) {
         failed = e.what();

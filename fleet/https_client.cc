@@ -2,6 +2,9 @@
 
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "fleet/tls_context.h"
 #include "util/error.h"
 
@@ -89,6 +92,15 @@ HttpsResult https_request(const std::string& server, const std::string& method,
     throw Error("request to " + server + target + " failed: " + why);
   }
   return out;
+}
+
+int retry_after_seconds(const HttpsResult& r, int absent, int most) {
+  int seconds = 0;
+  const char* begin = r.retry_after.data();
+  const char* end = begin + r.retry_after.size();
+  const auto [at, ec] = std::from_chars(begin, end, seconds);
+  if (r.retry_after.empty() || ec != std::errc() || at != end) return absent;
+  return std::clamp(seconds, 1, most);
 }
 
 }  // namespace keyform::fleet

@@ -22,6 +22,11 @@ struct HttpsResult {
   std::string retry_after;  // the Retry-After header, "" when absent
 };
 
+// The answer's Retry-After in seconds (delay-seconds, RFC 9110 10.2.3),
+// within [1, most]; `absent` when it has none or it is not a number of
+// seconds (an HTTP date is not used by keyform serve).
+int retry_after_seconds(const HttpsResult& r, int absent, int most);
+
 // `server` is "https://HOST:PORT". Throws keyform::Error when the server
 // cannot be reached or the TLS handshake fails (naming why).
 HttpsResult https_request(const std::string& server, const std::string& method,

@@ -5,9 +5,9 @@
 #include <cctype>
 
 #include "fleet/agent_credentials.h"
-#include "util/encoding.h"
 #include "util/error.h"
 #include "util/file_io.h"
+#include "util/secret_bytes.h"
 
 namespace keyform::fleet {
 
@@ -71,12 +71,7 @@ SecretBytes fetch_secret(const ReaderOptions& options, const std::string& addres
   if (res.status != 200) throw Error("serve refused: " + refusal_of(res));
   json j = json::parse(res.body);
   OPENSSL_cleanse(res.body.data(), res.body.size());
-  std::string& b64 = j.at("value").get_ref<std::string&>();
-  std::vector<uint8_t> bytes = base64_decode(b64);
-  OPENSSL_cleanse(b64.data(), b64.size());
-  SecretBytes value(bytes.data(), bytes.size());
-  OPENSSL_cleanse(bytes.data(), bytes.size());
-  return value;
+  return take_base64_secret(j.at("value").get_ref<std::string&>());
 }
 
 json remote_access_check(const ReaderOptions& options, const std::string& action,

@@ -288,23 +288,14 @@ SecretBytes Keyring::kms_material(const KeyRef& key) {
 
 SecretBytes decode_root_key(std::string_view base64_text) {
   static constexpr const char* kExpected = "root key must be 32 bytes of base64";
-  // Copies of the key (in base64 or raw) are cleansed before they are freed.
-  SecretBytes clean(base64_text.size());
-  size_t n = 0;
-  for (char c : base64_text)
-    if (!std::isspace(static_cast<unsigned char>(c))) clean.data()[n++] = static_cast<uint8_t>(c);
-  clean.resize(n);
-  if (n % 4 != 0) throw Error(std::string(kExpected) + " (it is not valid base64)");
-  size_t pad = 0;
-  if (n >= 1 && clean.data()[n - 1] == '=') ++pad;
-  if (n >= 2 && clean.data()[n - 2] == '=') ++pad;
-  SecretBytes raw(n / 4 * 3);
-  int len = n ? EVP_DecodeBlock(raw.data(), clean.data(), static_cast<int>(n)) : 0;
-  if (len < 0) throw Error(std::string(kExpected) + " (it is not valid base64)");
-  size_t size = static_cast<size_t>(len) - pad;
-  if (size != kKeySize)
-    throw Error(std::string(kExpected) + " (got " + std::to_string(size) + " bytes)");
-  raw.resize(size);
+  SecretBytes raw;
+  try {
+    raw = decode_base64_secret(base64_text);
+  } catch (const Error&) {
+    throw Error(std::string(kExpected) + " (it is not valid base64)");
+  }
+  if (raw.size() != kKeySize)
+    throw Error(std::string(kExpected) + " (got " + std::to_string(raw.size()) + " bytes)");
   return raw;
 }
 

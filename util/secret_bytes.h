@@ -49,4 +49,12 @@ class SecretBytes {
   std::vector<uint8_t> data_;
 };
 
+// Decodes base64 (whitespace ignored) that holds secret material: the
+// intermediate copies are cleansed, so only the result holds the value.
+// Throws keyform::Error ("malformed base64"), which says nothing of it.
+SecretBytes decode_base64_secret(std::string_view text);
+// The same, and cleanses `text` afterwards (also when it throws): for a
+// value taken out of a parsed answer, which keeps no copy then.
+SecretBytes take_base64_secret(std::string& text);
+
 }  // namespace keyform

@@ -79,6 +79,21 @@ TEST(Failover, WhenEveryRoundFailsItIsAnErrorNamingEachServer) {
   EXPECT_EQ(r.pauses.size(), 2u);
 }
 
+TEST(RetryAfter, DelaySecondsAreClampedAndAnythingElseIsTheDefault) {
+  auto after = [](const std::string& header) {
+    HttpsResult r;
+    r.retry_after = header;
+    return retry_after_seconds(r, 2, 60);
+  };
+  EXPECT_EQ(after("5"), 5);
+  EXPECT_EQ(after("0"), 1) << "never a busy loop";
+  EXPECT_EQ(after("86400"), 60);
+  EXPECT_EQ(after(""), 2);
+  EXPECT_EQ(after("soon"), 2);
+  EXPECT_EQ(after("5s"), 2);
+  EXPECT_EQ(after("Wed, 21 Oct 2026 07:28:00 GMT"), 2);
+}
+
 TEST(ParkedPolls, AWakeUpRunsEachParkedPollOnce) {
   ParkedPolls parked;
   int woken = 0;

@@ -275,6 +275,28 @@ TEST(RootKey, ErrorsNeverEchoTheInput) {
   }
 }
 
+TEST(Base64Secret, DecodesAnyLengthAndCleansesWhatItWasGiven) {
+  for (size_t n : {0u, 1u, 2u, 3u, 31u, 100u}) {
+    SecretBytes value = random_secret(n);
+    std::string text = base64_encode(value.data(), value.size());
+    const size_t length = text.size();
+    EXPECT_EQ(take_base64_secret(text).view(), value.view()) << n << " bytes";
+    EXPECT_EQ(text, std::string(length, '\0')) << "the base64 copy is left in memory";
+  }
+}
+
+TEST(Base64Secret, MalformedInputIsCleansedTooAndNotEchoed) {
+  std::string text = "c2VjcmV0!!";
+  try {
+    take_base64_secret(text);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("malformed base64"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("c2Vj")));
+  }
+  EXPECT_EQ(text, std::string(10, '\0'));
+}
+
 TEST(RootKey, KeyringRejectsAWrongSizedKey) {
   MemoryStore store;
   EXPECT_THROW(Keyring(SecretBytes(16), store), Error);
