@@ -7,6 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -266,6 +267,12 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
   }
   raise_open_file_limit(log);
   const tcp::endpoint bound = acceptor.local_endpoint();
+  // The event loop and the watcher both log: one line at a time.
+  std::mutex log_mu;
+  auto say = [&](const std::string& line) {
+    std::lock_guard<std::mutex> hold(log_mu);
+    log << "keyform serve: " << line << std::endl;
+  };
   // An accept that fails (out of descriptors, a connection reset while
   // queued) must not stop serve accepting: it is logged, and after running
   // out of descriptors tried again a moment later, when some have closed.
@@ -278,7 +285,7 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
             ->run();
         return accept();
       }
-      log << "keyform serve: accepting a connection: " << ec.message() << std::endl;
+      say("accepting a connection: " + ec.message());
       accept_pause.expires_after(std::chrono::milliseconds(100));
       accept_pause.async_wait([&](beast::error_code) {
         if (acceptor.is_open()) accept();
@@ -314,20 +321,19 @@ void serve_https(const ServerOptions& options, const ServerTls& tls, RequestHand
         try {
           changed = watch(std::chrono::seconds(1));
         } catch (const std::exception& e) {
-          log << "keyform serve: watching for changes: " << e.what() << std::endl;
+          say(std::string("watching for changes: ") + e.what());
           std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         if (changed && !stopping) parked.wake_all();
       }
     });
-  log << "keyform serve: listening on https://" << bound.address().to_string() << ":"
-      << bound.port() << std::endl;
+  say("listening on https://" + bound.address().to_string() + ":" + std::to_string(bound.port()));
   ioc.run();
   stopping = true;
   if (watcher.joinable()) watcher.join();
   if (options.tick) net::post(worker, options.tick);
   worker.join();
-  log << "keyform serve: stopped" << std::endl;
+  say("stopped");
 }
 
 }  // namespace keyform::fleet
