@@ -132,8 +132,7 @@ bool renew_identity_if_due(const fs::path& dir, const AgentCredentials& id,
   // certificate it replaced renew once more (identity_renewal.h), and
   // answers must_reenroll otherwise.
   if (code == "superseded_identity")
-    return renew(dir, id, "serve names a newer certificate of this host, never received", out,
-                 err);
+    return renew(dir, id, "serve names a newer certificate of this host, never received", out, err);
   // A 304 (a long-poll that saw no change) carries no server_time: the
   // agent judges by its clock, corrected as serve's last answer said.
   static std::atomic<Seconds> serve_offset{0};
