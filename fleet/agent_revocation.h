@@ -3,8 +3,11 @@
 // FleetAgent/<host> entry is marked revoked, and every serial of its lineage
 // (the newest and the ones it renewed from) goes into the revocation list of
 // the CA that issued them, whose CRL is re-signed at once when it keeps one
-// (crl.enabled). Both are written in one journal append. Serve refuses a
-// client certificate whose serial that list holds, as well as a revoked
+// (crl.enabled). The certificates serve issued to the host for keys it
+// made (FleetCertificate: the newest of each target and the unexpired ones
+// they replaced) go into their issuers' lists the same way, and are marked
+// revoked there. All of it is written in one journal append. Serve refuses
+// a client certificate whose serial that list holds, as well as a revoked
 // FleetAgent.
 #include <string>
 #include <vector>
@@ -25,9 +28,16 @@ void refuse_revoked_serial(const State& state, const RecordedResource& agent,
                            const std::string& serial);
 
 struct AgentRevocation {
-  std::vector<RecordedResource> entries;  // FleetAgent/<host>, then its CA's entry
-  std::vector<std::string> serials;       // what the CA's list gained
-  bool crl_signed = false;                // a new CRL holds them
+  // FleetAgent/<host>, the agent CA's entry, the other issuers' entries,
+  // then the FleetCertificate entries marked revoked.
+  std::vector<RecordedResource> entries;
+  std::vector<std::string> serials;  // what the agent CA's list gained
+  bool crl_signed = false;           // a new CRL of the agent CA holds them
+  // "Certificate/web-host serial 5e1a… (CertificateAuthority/root)": host
+  // certificates now in their issuers' lists.
+  std::vector<std::string> host_certificates;
+  // Host certificates whose issuer is no longer recorded: in no list.
+  std::vector<std::string> not_listed;
 };
 
 // What revoking `host` records at `now`, with `reason` (an RFC 5280 CRLReason

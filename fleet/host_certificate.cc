@@ -113,6 +113,15 @@ ApiResponse host_key_deployment(const ServiceEnvironment& env, const State& stat
   return {200, body.dump(), 0};
 }
 
+namespace {
+
+bool still_valid(const json& issued, UnixTime now) {
+  const std::optional<UnixTime> expires = parse_rfc3339(issued.value("not_after", ""));
+  return expires && *expires > now;
+}
+
+}  // namespace
+
 ApiResponse issue_host_certificate(const ServiceEnvironment& env, FleetStore& store,
                                    const ApiRequest& request, const std::string& name) {
   const json j = parse_json_body(request.body);
@@ -163,6 +172,21 @@ ApiResponse issue_host_certificate(const ServiceEnvironment& env, FleetStore& st
                   {"not_after", format_rfc3339(x509::not_after(leaf.get()))},
                   {"version", version},
                   {"issued", format_rfc3339(now)}};
+        // The certificates it replaces stay listed until they expire, so
+        // revoking the agent revokes every one still valid.
+        json previous = json::array();
+        if (const json* was =
+                rec.attributes.contains("hosts") && rec.attributes["hosts"].contains(who.host)
+                    ? &rec.attributes["hosts"][who.host]
+                    : nullptr) {
+          for (const json& p : was->value("previous", json::array()))
+            if (still_valid(p, now)) previous.push_back(p);
+          if (!was->contains("revoked") && still_valid(*was, now))
+            previous.push_back({{"serial", was->value("serial", "")},
+                                {"issuer", was->value("issuer", "")},
+                                {"not_after", was->value("not_after", "")}});
+        }
+        if (!previous.empty()) issued["previous"] = std::move(previous);
         rec.attributes["hosts"][who.host] = issued;
         rec.updated_at = now;
         return std::vector<RecordedResource>{rec};

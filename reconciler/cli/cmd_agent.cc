@@ -80,19 +80,30 @@ int run_revoke(const GlobalOptions& global, const AgentCommand& opts) {
         return revoked.entries;
       },
       now, "CertificateAuthority");
-  std::string serials;
-  for (const std::string& s : revoked.serials) serials += (serials.empty() ? "" : ", ") + s;
-  const std::string issuer = revoked.entries.back().address();
-  append_audit(ws.backend(),
-               {audit_record(
-                   apply_principal(ws.config()), "fleet:RevokeAgent", agent_address(opts.host),
-                   revoked.entries.front().attributes.value("serial", ""), "ok",
-                   "serials " + serials + " in the list of " + issuer + " (" + opts.reason + ")")});
+  auto joined = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  };
+  const std::string serials = joined(revoked.serials);
+  const std::string issuer = revoked.entries.at(1).address();
+  append_audit(
+      ws.backend(),
+      {audit_record(apply_principal(ws.config()), "fleet:RevokeAgent", agent_address(opts.host),
+                    revoked.entries.front().attributes.value("serial", ""), "ok",
+                    "serials " + serials + " in the list of " + issuer + " (" + opts.reason + ")" +
+                        (revoked.host_certificates.empty()
+                             ? std::string()
+                             : "; host certificates: " + joined(revoked.host_certificates)))});
   std::cout << "Revoked agent " << opts.host << " (certificate serial " << serials
             << "): keyform serve refuses its next request. "
             << (revoked.crl_signed ? "The CRL of " + issuer + " lists it. "
                                    : issuer + " keeps no CRL (crl.enabled): its list holds it. ")
             << "Enrol it again with a new token.\n";
+  for (const std::string& c : revoked.host_certificates)
+    std::cout << "Revoked its certificate " << c << ".\n";
+  for (const std::string& c : revoked.not_listed)
+    std::cout << "warning: " << c << " is in no revocation list\n";
   return kExitOk;
 }
 

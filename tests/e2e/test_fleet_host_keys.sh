@@ -4,7 +4,8 @@
 # which verifies against the CA; no trace of the key is in the state, the
 # PostgreSQL dump, serve's output or the audit log; a CSR for other names or
 # another agent's identity is refused clearly and changes nothing; a plan
-# has no changes; KEYFORM_NOW past renewBefore makes the agent renew.
+# has no changes; KEYFORM_NOW past renewBefore makes the agent renew;
+# agent revoke puts the host's certificates into their issuer's CRL.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fleet_lib.sh"
 ex=$(use_example fleet)
@@ -75,6 +76,8 @@ expect_output 'bad-users.yaml:4:[0-9]+: .*Certificate/web-host makes its key on 
 expect_output 'bad-users.yaml:[0-9]+:[0-9]+: .*Certificate/web-host makes its key on each host.*Secret/web-host-bundle cannot bundle it'
 rm "$ex/bad-users.yaml"
 
+# The root keeps a CRL, so revoking a host's certificates is seen there.
+sed -i '/commonName: Fleet Example Root CA/a\  crl: {enabled: true}' "$ex/pki.yaml"
 init_and_apply "$ex"
 # apply made no key and issued no certificate; the plan says who does.
 kf "$ex" show --json >/dev/null
@@ -206,6 +209,26 @@ kf "$ex" show DeploymentTarget/web-host-tls --json >/dev/null
   fail "show does not list the renewed serial for web-b1"
 kf "$ex" plan --detailed-exitcode
 expect_rc 0
+
+# agent revoke cuts off the host's certificates too: the renewed one and
+# the one it replaced (both still valid) go into root's CRL.
+kf "$ex" agent revoke web-b1 --reason keyCompromise
+expect_rc 0
+expect_output "Revoked its certificate Certificate/web-host serial $(echo "$renewed" | tr A-F a-f) \(CertificateAuthority/root\)"
+expect_output "Revoked its certificate Certificate/web-host serial $(echo "$serial" | tr A-F a-f) \(CertificateAuthority/root\)"
+kf "$ex" show CertificateAuthority/root --json >/dev/null
+jq -r .attributes.crl.pem "$WORK/last.out" >"$WORK/root.crl"
+openssl crl -in "$WORK/root.crl" -noout -text >"$WORK/root-crl.txt"
+for s in "$serial" "$renewed"; do
+  grep -qi "Serial Number: $s" "$WORK/root-crl.txt" || fail "root's CRL does not list $s"
+done
+grep -q 'Key Compromise' "$WORK/root-crl.txt" || fail "the CRL does not give the reason"
+openssl verify -crl_check -CAfile "$WORK/root.pem" -CRLfile "$WORK/root.crl" "$d/cert.pem" \
+  >"$WORK/verify.out" 2>&1 && fail "the revoked host certificate still verifies with the CRL"
+grep -q 'certificate revoked' "$WORK/verify.out" || fail "not refused as revoked: $(cat "$WORK/verify.out")"
+kf "$ex" show FleetCertificate/web-host-tls --json >/dev/null
+jq -e '.attributes.hosts["web-b1"].revoked' "$WORK/last.out" >/dev/null ||
+  fail "FleetCertificate/web-host-tls does not mark web-b1's certificates revoked"
 
 # No trace of either key anywhere central: the PEM lines, the DER as hex
 # and base64, the private scalar.
