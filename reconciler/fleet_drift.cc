@@ -3,6 +3,9 @@
 #include <cctype>
 
 #include "providers/deploy/deployment_target.h"
+#include "providers/pki/host_key.h"
+#include "providers/pki/pki_spec.h"
+#include "providers/pki/renewal.h"
 #include "providers/secrets/secret_versions.h"
 #include "state/fleet_records.h"
 
@@ -54,6 +57,34 @@ std::string host_behind(const std::string& host, const json& h, const CurrentSou
   return "";
 }
 
+// A certificate whose key each host makes (privateKey.generatedOn: host) is
+// each host's own: a host is behind when it does not serve the certificate
+// serve last issued it (FleetCertificate), when that one is past its
+// renewal time (the agent is not renewing), or when it went silent.
+void host_key_drift(const Resource& cert, const State& state, const std::string& target,
+                    const json& hosts, UnixTime now, Seconds window,
+                    std::vector<std::string>& details) {
+  const RecordedResource* rec = state.find(std::string(kFleetCertificate) + "/" + target);
+  const json issued_to = rec ? rec->attributes.value("hosts", json::object()) : json::object();
+  const RenewalPolicy policy = pki::renewal_policy_field(cert.spec);
+  for (const auto& [host, h] : hosts.items()) {
+    const json issued = issued_to.value(host, json::object());
+    if (issued.contains("revoked")) {
+      details.push_back("host " + host + " serves certificate serial " + h.value("serial", "") +
+                        ", revoked at " + issued.value("revoked", "") + " (keyform agent revoke)");
+      continue;
+    }
+    std::string why = host_behind(host, h, {issued.value("serial", ""), ""}, now, window);
+    const std::optional<UnixTime> from = parse_rfc3339(issued.value("not_before", ""));
+    const std::optional<UnixTime> to = parse_rfc3339(issued.value("not_after", ""));
+    if (why.empty() && from && to)
+      if (std::optional<std::string> due = renewal_reason(*from, *to, policy, now))
+        why = "host " + host + " has not renewed its certificate serial " +
+              issued.value("serial", "") + " (" + *due + ")";
+    if (!why.empty()) details.push_back(std::move(why));
+  }
+}
+
 }  // namespace
 
 std::vector<DriftEntry> observe_fleet_inventory(const Config& config, const State& state,
@@ -67,18 +98,24 @@ std::vector<DriftEntry> observe_fleet_inventory(const Config& config, const Stat
     e.kind = target.kind;
     const std::string source = target.spec.value("source", "");
     const RecordedResource* src = state.find(source);
-    if (!src) {
+    const Resource* cert = config.find(source);
+    const bool host_key = cert && pki::key_generated_on_host(cert->spec);
+    if (!src && !host_key) {
       e.status = Observation::kNotChecked;
       e.details.push_back(source + " is not recorded yet: no host can serve it");
       out.push_back(std::move(e));
       continue;
     }
-    const CurrentSource current = current_source(*src);
     const RecordedResource* inv = state.find(std::string(kFleetInventory) + "/" + target.name);
     const json hosts = inv ? inv->attributes.value("hosts", json::object()) : json::object();
-    for (const auto& [host, h] : hosts.items()) {
-      std::string why = host_behind(host, h, current, now, window);
-      if (!why.empty()) e.details.push_back(std::move(why));
+    if (host_key) {
+      host_key_drift(*cert, state, target.name, hosts, now, window, e.details);
+    } else {
+      const CurrentSource current = current_source(*src);
+      for (const auto& [host, h] : hosts.items()) {
+        std::string why = host_behind(host, h, current, now, window);
+        if (!why.empty()) e.details.push_back(std::move(why));
+      }
     }
     // An enrolled agent of a matching host that never reported.
     for (const RecordedResource* agent : enrolled_agents(target, state))

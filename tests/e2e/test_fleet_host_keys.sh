@@ -229,6 +229,10 @@ grep -q 'certificate revoked' "$WORK/verify.out" || fail "not refused as revoked
 kf "$ex" show FleetCertificate/web-host-tls --json >/dev/null
 jq -e '.attributes.hosts["web-b1"].revoked' "$WORK/last.out" >/dev/null ||
   fail "FleetCertificate/web-host-tls does not mark web-b1's certificates revoked"
+kf "$ex" drift
+expect_rc 2
+expect_output "DeploymentTarget/web-host-tls"
+expect_output "host web-b1 serves certificate serial $(echo "$renewed" | tr A-F a-f), revoked at"
 
 # No trace of either key anywhere central: the PEM lines, the DER as hex
 # and base64, the private scalar.

@@ -86,5 +86,62 @@ TEST_F(FleetDriftTest, AnUnrecordedSourceIsNotChecked) {
   EXPECT_EQ(observe().status, Observation::kNotChecked);
 }
 
+// privateKey.generatedOn: host: each host's own certificate is current.
+class HostKeyDriftTest : public FleetDriftTest {
+ protected:
+  HostKeyDriftTest() {
+    Resource cert;
+    cert.kind = "Certificate";
+    cert.name = "web";
+    cert.spec = {
+        {"issuer", "root"}, {"renewBefore", "30d"}, {"privateKey", {{"generatedOn", "host"}}}};
+    Resource target = config_.resources[0];
+    config_ = testing::fake_config({target, cert});
+    state_ = State();
+  }
+  void issue(const std::string& host, const std::string& serial, UnixTime not_after,
+             bool revoked = false) {
+    const std::string address = std::string(kFleetCertificate) + "/web-tls";
+    nlohmann::json attributes = state_.resources.count(address)
+                                    ? state_.resources[address].attributes
+                                    : nlohmann::json{{"hosts", nlohmann::json::object()}};
+    nlohmann::json& h = attributes["hosts"][host];
+    h = {{"serial", serial},
+         {"not_before", format_rfc3339(not_after - 90 * 86400)},
+         {"not_after", format_rfc3339(not_after)}};
+    if (revoked) h["revoked"] = format_rfc3339(kNow - 10);
+    add(std::string(kFleetCertificate), "web-tls", attributes);
+  }
+};
+
+TEST_F(HostKeyDriftTest, EachHostIsJudgedByItsOwnCertificate) {
+  issue("web-b1", "0b1", kNow + 60 * 86400);
+  issue("web-b2", "0b2", kNow + 60 * 86400);
+  report("web-b1", "0B1", kNow - 60);
+  report("web-b2", "0b2", kNow - 60);
+  EXPECT_EQ(observe().status, Observation::kInSync) << "no source recorded: each host's own";
+  issue("web-b2", "0b3", kNow + 90 * 86400);  // issued, not yet deployed
+  DriftEntry e = observe();
+  EXPECT_EQ(e.status, Observation::kModified);
+  ASSERT_EQ(e.details.size(), 1u);
+  EXPECT_NE(e.details[0].find("web-b2 serves serial 0b2, not the current 0b3"), std::string::npos)
+      << e.details[0];
+}
+
+TEST_F(HostKeyDriftTest, AHostPastItsRenewalTimeOrRevokedIsNamed) {
+  issue("web-b1", "0b1", kNow + 10 * 86400);  // renewBefore 30d: due 20 days ago
+  issue("web-b2", "0b2", kNow + 60 * 86400, /*revoked=*/true);
+  report("web-b1", "0b1", kNow - 60);
+  report("web-b2", "0b2", kNow - 60);
+  DriftEntry e = observe();
+  ASSERT_EQ(e.details.size(), 2u);
+  EXPECT_NE(e.details[0].find("web-b1 has not renewed its certificate serial 0b1 (expires in 10d"),
+            std::string::npos)
+      << e.details[0];
+  EXPECT_NE(e.details[1].find("web-b2 serves certificate serial 0b2, revoked at"),
+            std::string::npos)
+      << e.details[1];
+}
+
 }  // namespace
 }  // namespace keyform
