@@ -3,18 +3,13 @@
 #include "providers/deploy/deployment_target.h"
 #include "providers/pki/pki_spec.h"
 #include "util/error.h"
+#include "util/text.h"
 
 namespace keyform::pki {
 
 namespace {
 
 constexpr Seconds kDefaultValidity = 90 * 86400;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 }  // namespace
 
@@ -78,12 +73,12 @@ Change host_key_plan(const Resource& certificate, const Config& config,
   std::vector<std::string> targets;
   for (const Resource& r : config.resources)
     if (r.kind == "DeploymentTarget" && r.spec.value("source", "") == certificate.address())
-      targets.push_back(r.address() + " (hosts " + join(target_hosts(r)) + ")");
+      targets.push_back(r.address() + " (hosts " + comma_joined(target_hosts(r)) + ")");
   Change c;
   c.reasons.push_back(targets.empty()
                           ? std::string(kIssuedToHosts) +
                                 "DeploymentTarget that deploys it, on request: none does yet"
-                          : std::string(kIssuedToHosts) + join(targets) +
+                          : std::string(kIssuedToHosts) + comma_joined(targets) +
                                 " on request (keyform serve): the key is made on the host");
   c.reasons.push_back(
       "privateKey.generatedOn: host; apply makes no key and issues no certificate for it");

@@ -8,6 +8,7 @@
 #include "providers/pki/ca_hierarchy.h"
 #include "providers/pki/pki_spec.h"
 #include "providers/pki/san_syntax.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace keyform::pki {
@@ -88,12 +89,6 @@ bool dns_allowed(const std::vector<std::string>& suffixes, std::string name) {
   return false;
 }
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 struct NameKind {
   const char* field;  // the Certificate's field
   const char* list;   // the allowedNames list that governs it
@@ -131,7 +126,7 @@ std::optional<std::string> refusal(const Resource& ca, const AllowedNames& allow
            k.list + ")";
   if (k.matches(list, name)) return std::nullopt;
   return "\"" + name + "\" is outside the allowedNames of " + ca.address() + " (" + k.list + ": " +
-         joined(list) + ")";
+         comma_joined(list) + ")";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "providers/provider.h"
 #include "util/error.h"
 #include "util/nearest.h"
+#include "util/text.h"
 
 namespace keyform::policy {
 
@@ -54,12 +55,6 @@ Decision from_statement(const Policy& p, const Statement& s, const Request& r) {
   return d;
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 void check_request(const Config& config, const Request& r) {
   if (!valid_principal(r.principal, /*patterns=*/false))
     throw Error("principal: expected account:<id>/role:<name> without globs (got \"" + r.principal +
@@ -71,16 +66,17 @@ void check_request(const Config& config, const Request& r) {
   if (!k) {
     std::vector<std::string> kinds;
     for (const AttachableKind& a : attachable_kinds()) kinds.emplace_back(a.kind);
-    throw Error("resource: policies attach to " + join(kinds) + " (got \"" + r.resource + "\")");
+    throw Error("resource: policies attach to " + comma_joined(kinds) + " (got \"" + r.resource +
+                "\")");
   }
   std::vector<std::string> actions(k->actions.begin(), k->actions.end());
   if (std::find(actions.begin(), actions.end(), r.action) == actions.end()) {
     std::vector<std::string> every = all_actions();
     if (std::find(every.begin(), every.end(), r.action) != every.end())
       throw Error("action: " + r.action + " does not apply to a " + kind + "; its actions are " +
-                  join(actions));
+                  comma_joined(actions));
     throw Error("action: unknown action \"" + r.action + "\"" + did_you_mean(r.action, every) +
-                "; the actions are " + join(every));
+                "; the actions are " + comma_joined(every));
   }
   if (!config.find(r.resource) && builtin_providers().find(kind))
     throw Error("resource: no " + r.resource + " in the configuration");

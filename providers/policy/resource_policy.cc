@@ -11,18 +11,13 @@
 #include "providers/policy/grants.h"
 #include "providers/policy/policy.h"
 #include "util/nearest.h"
+#include "util/text.h"
 
 namespace keyform {
 
 namespace {
 
 using namespace policy;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 // A JSON pointer token: '~' and '/' escaped.
 std::string pointer_token(const std::string& s) {
@@ -41,7 +36,8 @@ std::string pointer_token(const std::string& s) {
 void check_action(const std::string& action, const AttachableKind& kind, const std::string& at,
                   const DiagnosticSink& error) {
   std::vector<std::string> own(kind.actions.begin(), kind.actions.end());
-  const std::string on = " on a " + std::string(kind.kind) + "; its actions are " + join(own);
+  const std::string on =
+      " on a " + std::string(kind.kind) + "; its actions are " + comma_joined(own);
   if (has_glob(action)) {
     if (std::none_of(own.begin(), own.end(),
                      [&](const std::string& a) { return glob_match(action, a); }))
@@ -54,7 +50,7 @@ void check_action(const std::string& action, const AttachableKind& kind, const s
     error(at, action + " does not apply" + on);
   else
     error(at, "unknown action \"" + action + "\"" + did_you_mean(action, every) +
-                  "; the actions are " + join(every));
+                  "; the actions are " + comma_joined(every));
 }
 
 void check_condition(const Condition& c, const std::vector<std::string>& actions,
@@ -65,7 +61,7 @@ void check_condition(const Condition& c, const std::vector<std::string>& actions
     std::vector<std::string> keys;
     for (const ConditionKey& k : condition_keys()) keys.emplace_back(k.key);
     error(at, "unknown condition key \"" + c.key + "\"" + did_you_mean(c.key, keys) +
-                  "; the keys are " + join(keys));
+                  "; the keys are " + comma_joined(keys));
     return;
   }
   if (key->action.empty()) return;
@@ -106,8 +102,8 @@ class ResourcePolicyProvider : public Provider {
     if (!k) {
       std::vector<std::string> kinds;
       for (const AttachableKind& a : attachable_kinds()) kinds.emplace_back(a.kind);
-      error("/spec/resource",
-            "a ResourcePolicy attaches to " + join(kinds) + " (got \"" + p.resource + "\")");
+      error("/spec/resource", "a ResourcePolicy attaches to " + comma_joined(kinds) + " (got \"" +
+                                  p.resource + "\")");
       return;
     }
     std::set<std::string> sids;

@@ -14,6 +14,7 @@
 #include "state/fleet_records.h"
 #include "util/error.h"
 #include "util/file_io.h"
+#include "util/text.h"
 
 namespace keyform::cli {
 
@@ -80,21 +81,16 @@ int run_revoke(const GlobalOptions& global, const AgentCommand& opts) {
         return revoked.entries;
       },
       now, "CertificateAuthority");
-  auto joined = [](const std::vector<std::string>& items) {
-    std::string out;
-    for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-    return out;
-  };
-  const std::string serials = joined(revoked.serials);
+  const std::string serials = comma_joined(revoked.serials);
   const std::string issuer = revoked.entries.at(1).address();
-  append_audit(
-      ws.backend(),
-      {audit_record(apply_principal(ws.config()), "fleet:RevokeAgent", agent_address(opts.host),
-                    revoked.entries.front().attributes.value("serial", ""), "ok",
-                    "serials " + serials + " in the list of " + issuer + " (" + opts.reason + ")" +
-                        (revoked.host_certificates.empty()
-                             ? std::string()
-                             : "; host certificates: " + joined(revoked.host_certificates)))});
+  append_audit(ws.backend(),
+               {audit_record(
+                   apply_principal(ws.config()), "fleet:RevokeAgent", agent_address(opts.host),
+                   revoked.entries.front().attributes.value("serial", ""), "ok",
+                   "serials " + serials + " in the list of " + issuer + " (" + opts.reason + ")" +
+                       (revoked.host_certificates.empty()
+                            ? std::string()
+                            : "; host certificates: " + comma_joined(revoked.host_certificates)))});
   std::cout << "Revoked agent " << opts.host << " (certificate serial " << serials
             << "): keyform serve refuses its next request. "
             << (revoked.crl_signed ? "The CRL of " + issuer + " lists it. "
