@@ -6,6 +6,7 @@
 #include <array>
 
 #include "util/error.h"
+#include "util/secret_bytes.h"
 
 namespace keyform {
 
@@ -39,20 +40,10 @@ std::string base64_encode(const uint8_t* p, size_t n) {
 }
 
 std::vector<uint8_t> base64_decode(std::string_view s) {
-  std::string clean;
-  clean.reserve(s.size());
-  for (char c : s)
-    if (!std::isspace(static_cast<unsigned char>(c))) clean += c;
-  if (clean.size() % 4 != 0) throw Error("malformed base64: length is not a multiple of 4");
-  std::vector<uint8_t> out(clean.size() / 4 * 3);
-  int len = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
-                            static_cast<int>(clean.size()));
-  if (len < 0) throw Error("malformed base64");
-  size_t pad = 0;
-  if (!clean.empty() && clean.back() == '=') ++pad;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(len) - pad);
-  return out;
+  // One decoder for public and secret data; public data needs no cleansing,
+  // but gets it for free.
+  const SecretBytes decoded = decode_base64_secret(s);
+  return std::vector<uint8_t>(decoded.data(), decoded.data() + decoded.size());
 }
 
 std::string sha256_hex(std::string_view data) {
