@@ -175,16 +175,14 @@ ApiResponse issue_host_certificate(const ServiceEnvironment& env, FleetStore& st
         // The certificates it replaces stay listed until they expire, so
         // revoking the agent revokes every one still valid.
         json previous = json::array();
-        if (const json* was =
-                rec.attributes.contains("hosts") && rec.attributes["hosts"].contains(who.host)
-                    ? &rec.attributes["hosts"][who.host]
-                    : nullptr) {
-          for (const json& p : was->value("previous", json::array()))
+        const json was = rec.attributes.value("hosts", json::object()).value(who.host, json());
+        if (was.is_object()) {
+          for (const json& p : was.value("previous", json::array()))
             if (still_valid(p, now)) previous.push_back(p);
-          if (!was->contains("revoked") && still_valid(*was, now))
-            previous.push_back({{"serial", was->value("serial", "")},
-                                {"issuer", was->value("issuer", "")},
-                                {"not_after", was->value("not_after", "")}});
+          if (!was.contains("revoked") && still_valid(was, now))
+            previous.push_back({{"serial", was.value("serial", "")},
+                                {"issuer", was.value("issuer", "")},
+                                {"not_after", was.value("not_after", "")}});
         }
         if (!previous.empty()) issued["previous"] = std::move(previous);
         rec.attributes["hosts"][who.host] = issued;

@@ -38,10 +38,15 @@ std::string listed(const std::vector<std::string>& names) {
   return out;
 }
 
-bool holds_place(const json& h, const std::string& version, UnixTime now) {
+// When the host's place for `version` ends; nullopt when it holds none.
+std::optional<UnixTime> place_end(const json& h, const std::string& version) {
   const json place = h.value("rollout", json::object());
-  if (place.value("version", "") != version) return false;
-  const std::optional<UnixTime> until = parse_rfc3339(place.value("until", ""));
+  if (place.value("version", "") != version) return std::nullopt;
+  return parse_rfc3339(place.value("until", ""));
+}
+
+bool holds_place(const json& h, const std::string& version, UnixTime now) {
+  const std::optional<UnixTime> until = place_end(h, version);
   return until && *until > now;
 }
 
@@ -49,9 +54,7 @@ bool holds_place(const json& h, const std::string& version, UnixTime now) {
 // went silent (died, hung in its reload). Counted as a failure, as Run
 // Command counts a timed-out invocation against MaxErrors.
 bool timed_out(const json& h, const std::string& version, UnixTime now) {
-  const json place = h.value("rollout", json::object());
-  if (place.value("version", "") != version) return false;
-  const std::optional<UnixTime> until = parse_rfc3339(place.value("until", ""));
+  const std::optional<UnixTime> until = place_end(h, version);
   return until && *until <= now;
 }
 
